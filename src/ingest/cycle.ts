@@ -1,0 +1,211 @@
+/**
+ * One ingest cycle: every source is polled for what is new since its cursors, its
+ * lines go through the one transcript-line parser, calls get their session labels,
+ * and each batch (events plus the cursor that produced them) commits to the ledger
+ * in one transaction. Between batches the loop yields to the event loop so scrapes
+ * stay fast during a large backfill.
+ */
+import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
+import { parseTranscriptLine } from '../parse/transcript-line.js';
+import { Logger } from '../util/log.js';
+import { IngestStats } from './stats.js';
+import { sessionInfoFromEntry } from '../sources/session-index.js';
+
+export interface IngestOptions {
+  log?: Logger;
+  stats?: IngestStats;
+  now?: () => number;
+  /** Estimates a call's cost when the transcript has none (pricing table); null = unknown. */
+  estimateCost?: (call: ParsedCall) => number | null;
+  /** Rolling windows recomputed after each cycle. */
+  windows?: Array<{ name: string; ms: number }>;
+}
+
+export interface CycleSummary {
+  batches: number;
+  inserted: number;
+  duplicates: number;
+  durationSeconds: number;
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class Ingestor {
+  readonly stats: IngestStats;
+  readonly log: Logger;
+  private readonly now: () => number;
+  private running: Promise<CycleSummary> | null = null;
+  private rerun = false;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly sources: () => Source[],
+    private readonly opts: IngestOptions = {},
+  ) {
+    this.stats = opts.stats ?? new IngestStats();
+    this.log = opts.log ?? new Logger('warn');
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Runs a cycle; if one is already running, runs exactly one more after it. */
+  trigger(): Promise<CycleSummary> {
+    if (this.running) {
+      this.rerun = true;
+      return this.running;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async loop(): Promise<CycleSummary> {
+    let s = await this.cycle();
+    while (this.rerun) {
+      this.rerun = false;
+      s = await this.cycle();
+    }
+    return s;
+  }
+
+  /** Resolves when no cycle is running (does not start one). */
+  async whenIdle(): Promise<void> {
+    while (this.running) await this.running.catch(() => undefined);
+  }
+
+  /** Recomputes rolling windows (time moves even without new calls). */
+  refreshWindows(): void {
+    if (this.opts.windows && this.opts.windows.length > 0) this.ledger.refreshWindows(this.opts.windows, this.now());
+  }
+
+  private async cycle(): Promise<CycleSummary> {
+    const started = performance.now();
+    const summary: CycleSummary = { batches: 0, inserted: 0, duplicates: 0, durationSeconds: 0 };
+    let failed = false;
+    for (const source of this.sources()) {
+      const ctx = this.pollContext(source);
+      try {
+        for (const batch of source.poll(ctx)) {
+          const r = this.apply(batch);
+          summary.batches++;
+          summary.inserted += r.inserted;
+          summary.duplicates += r.duplicates;
+          await yieldToLoop();
+        }
+        this.stats.sourceUp.set(source.name, true);
+      } catch (err) {
+        failed = true;
+        this.stats.sourceUp.set(source.name, false);
+        this.log.error('source failed; will retry next cycle', { source: source.name, error: (err as Error).message });
+      }
+    }
+    try {
+      this.refreshWindows();
+    } catch (err) {
+      failed = true;
+      this.log.error('window refresh failed', { error: (err as Error).message });
+    }
+    summary.durationSeconds = (performance.now() - started) / 1000;
+    this.stats.observeDuration(summary.durationSeconds);
+    if (failed) this.stats.cyclesFailed++;
+    else {
+      this.stats.cyclesOk++;
+      this.stats.lastSuccessMs = this.now();
+    }
+    if (summary.inserted > 0) {
+      this.log.info('ingested', { calls: summary.inserted, duplicates: summary.duplicates, seconds: summary.durationSeconds.toFixed(3) });
+    }
+    return summary;
+  }
+
+  private pollContext(source: Source): PollContext {
+    return {
+      cursors: this.ledger,
+      nowMs: this.now,
+      report: (issue: SourceIssue) => {
+        this.stats.countIssue(issue.reason);
+        this.log.once(`${issue.reason}\u0000${issue.where}`, 'warn', issue.detail, {
+          source: source.name,
+          reason: issue.reason,
+          where: issue.where,
+        });
+      },
+    };
+  }
+
+  /** Parses and commits one batch. */
+  apply(batch: SourceBatch): { inserted: number; duplicates: number } {
+    switch (batch.kind) {
+      case 'transcript': {
+        const calls: LedgerCall[] = [];
+        const label = this.labeler(batch.context);
+        for (const rec of batch.records) {
+          const r = parseTranscriptLine(rec.text);
+          if (r.kind === 'call') calls.push(label(r.call));
+          else if (r.kind === 'malformed') {
+            this.stats.countIssue(r.why);
+            this.log.once(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
+              reason: r.why,
+              where: `${batch.context.where}:${rec.pos}`,
+            });
+          }
+        }
+        for (const c of batch.calls ?? []) calls.push(label(c));
+        this.stats.callsParsed += calls.length;
+        this.stats.filesRead += batch.filesRead;
+        this.stats.linesRead += batch.linesRead;
+        this.stats.bytesRead += batch.bytesRead;
+        const res = this.ledger.commit({ calls, cursors: batch.cursors });
+        this.stats.callsInserted += res.inserted;
+        this.stats.callsDuplicate += res.duplicates;
+        return res;
+      }
+      case 'sessions':
+        this.ledger.commit({
+          sessions: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.sessions },
+          cursors: batch.cursors,
+        });
+        return { inserted: 0, duplicates: 0 };
+      case 'auth':
+        this.ledger.commit({
+          auth: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.profiles },
+          cursors: batch.cursors,
+        });
+        return { inserted: 0, duplicates: 0 };
+      case 'quota':
+        this.ledger.commit({
+          quota: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.observations },
+          cursors: batch.cursors,
+        });
+        return { inserted: 0, duplicates: 0 };
+    }
+  }
+
+  /** Session labels for every call of one transcript. */
+  private labeler(ctx: TranscriptContext): (c: ParsedCall) => LedgerCall & { costEstimated?: boolean } {
+    let info = ctx.sessionId ? this.ledger.lookupSession(ctx.stateDir, ctx.agent, ctx.sessionId) : undefined;
+    if (!info && ctx.sessionKey && ctx.sessionId) info = sessionInfoFromEntry(ctx.sessionKey, { sessionId: ctx.sessionId }) ?? undefined;
+    const labels = {
+      agent: ctx.agent,
+      seedKind: info?.seedKind ?? 'unknown',
+      kind: info?.kind ?? 'unknown',
+      channel: info?.channel ?? 'unknown',
+      chatType: info?.chatType ?? 'unknown',
+      source: ctx.source,
+    };
+    const estimate = this.opts.estimateCost;
+    return (c) => {
+      let costUsd = c.costUsd;
+      let costEstimated = false;
+      if (estimate && (costUsd === null || costUsd === 0) && c.stopReason !== 'error') {
+        const e = estimate(c);
+        if (e !== null && e > 0) {
+          costUsd = e;
+          costEstimated = true;
+        }
+      }
+      return { ...c, ...labels, costUsd, costEstimated };
+    };
+  }
+}

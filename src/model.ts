@@ -1,0 +1,205 @@
+/**
+ * Normalized domain types. Sources produce them, the parser and the ingest cycle
+ * refine them, the ledger stores them and sinks read them. Nothing here knows
+ * about files, SQLite or HTTP.
+ */
+
+/** One model call as the transcript-line parser sees it (no session labels yet). */
+export interface ParsedCall {
+  /** Stable identity of the call across files, renames and stores. */
+  dedupeKey: string;
+  /** Unix epoch milliseconds: entry ISO timestamp first, message.timestamp as fallback. */
+  tsMs: number;
+  provider: string;
+  model: string;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** usage.cost.total from the transcript; null when absent. */
+  costUsd: number | null;
+  /** stop | length | toolUse | aborted | error | unknown */
+  stopReason: string;
+  /** Bounded error category when stopReason is "error", else null. */
+  errorCategory: string | null;
+  /** entry timestamp minus message.timestamp when both are known and plausible. */
+  latencyMs: number | null;
+}
+
+/** A model call with its session context, ready to be committed to the ledger. */
+export interface LedgerCall extends ParsedCall {
+  agent: string;
+  /** Session kind by the seed's rules (cron, telegram-slash, main, surface, key prefix, unknown). */
+  seedKind: string;
+  /** Richer bounded session kind (direct, group, channel, cron, hook, subagent, ...). */
+  kind: string;
+  channel: string;
+  chatType: string;
+  /** Where the call was read: jsonl, sqlite, rollout. */
+  source: string;
+}
+
+/** What the session index (sessions.json or the SQLite store) says about one session key. */
+export interface SessionInfo {
+  sessionKey: string;
+  sessionId: string;
+  seedKind: string;
+  kind: string;
+  channel: string;
+  chatType: string;
+  updatedAtMs: number | null;
+  /** false for entries the store marks archived/ended. Only active ones count in active_sessions. */
+  active: boolean;
+}
+
+/** Non-secret view of one auth profile. Secrets never reach this type. */
+export interface AuthProfileInfo {
+  /** Profile id as OpenClaw names it, e.g. "openai-codex:default". May contain an email. */
+  profileId: string;
+  provider: string;
+  /** oauth | api_key | token | unknown */
+  type: string;
+  /** Unix epoch ms of expiry, when known. */
+  expiresMs: number | null;
+  /** Email from the profile, when present (PII: hashed before export unless configured). */
+  email: string | null;
+  /** Plan (e.g. "plus") from chatgptPlanType or the decoded token claim; null when unknown. */
+  plan: string | null;
+  cooldownUntilMs: number | null;
+  cooldownReason: string | null;
+  disabledUntilMs: number | null;
+  disabledReason: string | null;
+  /** failure reason -> count */
+  failureCounts: Record<string, number>;
+}
+
+/** Provider-reported quota window (e.g. from a Codex rollout). */
+export interface QuotaObservation {
+  provider: string;
+  /** limit family id, e.g. "codex" */
+  limit: string;
+  /** window named by duration: "5h", "7d", ... */
+  window: string;
+  windowMinutes: number;
+  usedRatio: number;
+  resetsAtMs: number | null;
+  observedAtMs: number;
+  plan: string | null;
+}
+
+/** A persisted position in one input (file offset, SQLite watermark, ...). Opaque JSON to the ledger. */
+export type Cursor = Record<string, unknown>;
+
+/** A record a source hands to the transcript-line parser. */
+export interface TranscriptRecord {
+  /** One transcript line (JSONL line or transcript_events.event_json). */
+  text: string;
+  /** Position inside the input, for logs: a line number or a row sequence. */
+  pos: number;
+}
+
+/** Session context every record of a transcript batch shares. */
+export interface TranscriptContext {
+  stateDir: string;
+  agent: string;
+  /** Session id the transcript belongs to, when known from its name or row. */
+  sessionId: string | null;
+  /** Session key, when the source itself knows it (e.g. import-archive file names). */
+  sessionKey: string | null;
+  source: string;
+  /** The input (file path, or "<db>#<session>") for logs; never a label. */
+  where: string;
+}
+
+/** Why a line, file or store was skipped. Bounded set; used as a metric label. */
+export type SkipReason =
+  | 'malformed_json'
+  | 'invalid_utf8'
+  | 'line_too_long'
+  | 'not_an_object'
+  | 'unreadable'
+  | 'vanished'
+  | 'decompress_failed'
+  | 'store_unavailable'
+  | 'store_busy'
+  | 'schema_unknown';
+
+export interface SourceIssue {
+  reason: SkipReason;
+  /** file path or store path the issue is about (logged, never a label) */
+  where: string;
+  detail: string;
+}
+
+/** One unit of work a source hands to the ingest cycle; committed in one transaction. */
+export type SourceBatch =
+  | {
+      kind: 'transcript';
+      context: TranscriptContext;
+      records: TranscriptRecord[];
+      /** Calls the source decoded itself (e.g. rollouts), already parsed. */
+      calls?: ParsedCall[];
+      cursors: Array<[string, Cursor | null]>;
+      bytesRead: number;
+      linesRead: number;
+      filesRead: number;
+    }
+  | {
+      kind: 'sessions';
+      stateDir: string;
+      agent: string;
+      /** Which store the list comes from (replaces the previous list of the same origin). */
+      origin: string;
+      sessions: SessionInfo[];
+      cursors: Array<[string, Cursor | null]>;
+    }
+  | {
+      kind: 'auth';
+      stateDir: string;
+      agent: string;
+      origin: string;
+      profiles: AuthProfileInfo[];
+      cursors: Array<[string, Cursor | null]>;
+    }
+  | {
+      kind: 'quota';
+      stateDir: string;
+      agent: string;
+      origin: string;
+      observations: QuotaObservation[];
+      cursors: Array<[string, Cursor | null]>;
+    };
+
+/** Read access to persisted cursors, given to sources. */
+export interface CursorReader {
+  get(key: string): Cursor | undefined;
+  /** All keys starting with a prefix (to find inputs that vanished). */
+  keysWithPrefix(prefix: string): string[];
+}
+
+export interface PollContext {
+  cursors: CursorReader;
+  report(issue: SourceIssue): void;
+  /** Current time (injectable for tests). */
+  nowMs(): number;
+}
+
+/**
+ * A source adapter: detects its inputs under a state directory and yields what is
+ * new since the persisted cursors. It never writes anything and knows nothing of
+ * the ledger's storage.
+ */
+export interface Source {
+  readonly name: string;
+  poll(ctx: PollContext): Iterable<SourceBatch>;
+  /** Paths worth watching for changes (directories); optional. */
+  watchPaths?(): string[];
+}
+
+/** A discovered agent inside a state directory. */
+export interface AgentDir {
+  stateDir: string;
+  agent: string;
+  /** <stateDir>/agents/<agent> */
+  root: string;
+}

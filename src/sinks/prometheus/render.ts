@@ -1,0 +1,198 @@
+/**
+ * Builds the /metrics text from the ledger's in-memory read model and the ingest
+ * stats. Reads no file and runs no query: a scrape costs a walk over aggregates.
+ */
+import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
+import type { IngestStats } from '../../ingest/stats.js';
+import { INGEST_DURATION_BUCKETS } from '../../ingest/stats.js';
+import { seedIndexKind } from '../../parse/session-kind.js';
+import { shortHash } from '../../parse/transcript-line.js';
+import { renderFamily, sorted, type Labels, type Sample } from './exposition.js';
+import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
+import { extraFamilies } from './families.js';
+
+export interface RenderOptions {
+  version: string;
+  demo: boolean;
+  showAccountEmails: boolean;
+  /** Cap on domain samples per scrape; self-metrics are always exported. */
+  maxSeries: number;
+  nowMs?: number;
+}
+
+/** Counts samples against the --max-series cap. */
+export class SeriesBudget {
+  dropped = 0;
+  private used = 0;
+  constructor(private readonly max: number) {}
+  take(samples: Sample[]): Sample[] {
+    const room = Math.max(0, this.max - this.used);
+    if (samples.length <= room) {
+      this.used += samples.length;
+      return samples;
+    }
+    this.used += room;
+    this.dropped += samples.length - room;
+    return samples.slice(0, room);
+  }
+}
+
+const EMAIL_RE = /[^\s:@]+@[^\s:@]+\.[^\s:@]+/g;
+
+/** Profile name with emails replaced by a short stable hash (unless emails are allowed). */
+export function accountLabel(profileId: string, email: string | null, showEmails: boolean): string {
+  const name = profileId.includes(':') ? profileId.slice(profileId.indexOf(':') + 1) : profileId;
+  if (showEmails) return email ?? name;
+  return name.replace(EMAIL_RE, (m) => `email-${shortHash(m.toLowerCase(), 8)}`) || 'unknown';
+}
+
+export class MetricsRenderer {
+  private droppedTotal = 0;
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly stats: IngestStats,
+    private readonly opts: RenderOptions,
+  ) {}
+
+  render(): string {
+    const started = performance.now();
+    const now = this.opts.nowMs ?? Date.now();
+    const budget = new SeriesBudget(this.opts.maxSeries);
+    const help = (d: MetricDef) => (this.opts.demo ? `DEMO DATA (generated, not your usage): ${d.help}` : d.help);
+    const fam = (d: MetricDef, samples: Sample[], capped = true) =>
+      renderFamily(d.name, d.type, help(d), capped ? budget.take(samples) : samples);
+
+    const totals = [...this.ledger.totals()];
+    let out = '';
+    out += this.seedFamilies(totals, now, fam);
+    out += extraFamilies({ ledger: this.ledger, totals, nowMs: now, showAccountEmails: this.opts.showAccountEmails }).map(
+      ([d, samples]) => fam(d, samples),
+    ).join('');
+    out += this.selfFamilies(budget, fam);
+    const ms = performance.now() - started;
+    out += fam(METRICS.codexScrapeDuration, [{ labels: {}, value: Math.round(ms * 1000) / 1000 }], false);
+    return out;
+  }
+
+  private seedFamilies(
+    totals: TotalsRow[],
+    now: number,
+    fam: (d: MetricDef, s: Sample[], capped?: boolean) => string,
+  ): string {
+    const messages = new Map<string, { labels: Labels; value: number }>();
+    const tok = {
+      input: new Map<string, { labels: Labels; value: number }>(),
+      output: new Map<string, { labels: Labels; value: number }>(),
+      cacheRead: new Map<string, { labels: Labels; value: number }>(),
+      cacheWrite: new Map<string, { labels: Labels; value: number }>(),
+    };
+    const errors = new Map<string, { labels: Labels; value: number }>();
+    const add = (m: Map<string, { labels: Labels; value: number }>, labels: Labels, v: number) => {
+      const k = Object.values(labels).join('\u0000');
+      const cur = m.get(k);
+      if (cur) cur.value += v;
+      else m.set(k, { labels, value: v });
+    };
+    for (const t of totals) {
+      if (t.errorCategory) {
+        add(errors, { model: t.model, provider: t.provider, reason: t.errorCategory }, t.messages);
+        continue;
+      }
+      add(messages, { model: t.model, provider: t.provider, session_kind: t.seedKind }, t.messages);
+      const pm = { model: t.model, provider: t.provider };
+      add(tok.input, pm, t.input);
+      add(tok.output, pm, t.output);
+      add(tok.cacheRead, pm, t.cacheRead);
+      add(tok.cacheWrite, pm, t.cacheWrite);
+    }
+    const list = (m: Map<string, { labels: Labels; value: number }>): Sample[] =>
+      [...m.values()].sort((a, b) => cmpLabels(a.labels, b.labels)).map((s) => ({ labels: s.labels, value: s.value }));
+
+    // Active sessions: one per (state dir, agent, session key) across index origins.
+    const seen = new Set<string>();
+    const kinds = new Map<string, { labels: Labels; value: number }>();
+    for (const s of this.ledger.sessions()) {
+      if (!s.active) continue;
+      const k = `${s.stateDir}\u0000${s.agent}\u0000${s.sessionKey}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      add(kinds, { kind: seedIndexKind(s.sessionKey) }, 1);
+    }
+
+    // OAuth expiry: one series per label set (the same profile can be visible to several agents).
+    const expiry = new Map<string, { labels: Labels; value: number }>();
+    for (const p of this.ledger.authProfiles()) {
+      if (p.expiresMs === null) continue;
+      const labels = sorted({
+        account: accountLabel(p.profileId, p.email, this.opts.showAccountEmails),
+        plan: p.plan ?? 'unknown',
+        provider: p.provider,
+      });
+      const v = Math.max(0, (p.expiresMs - now) / 1000);
+      const k = Object.values(labels).join('\u0000');
+      const cur = expiry.get(k);
+      if (!cur || v > cur.value) expiry.set(k, { labels, value: v });
+    }
+
+    const last = this.ledger.lastCallTimestampMs();
+    return (
+      fam(METRICS.codexMessages, list(messages)) +
+      fam(METRICS.codexInputTokens, list(tok.input)) +
+      fam(METRICS.codexOutputTokens, list(tok.output)) +
+      fam(METRICS.codexCacheReadTokens, list(tok.cacheRead)) +
+      fam(METRICS.codexCacheWriteTokens, list(tok.cacheWrite)) +
+      fam(METRICS.codexErrors, list(errors)) +
+      fam(METRICS.codexActiveSessions, list(kinds)) +
+      fam(METRICS.codexLastRun, last === null ? [] : [{ labels: {}, value: last / 1000 }]) +
+      fam(METRICS.codexOauthExpiry, list(expiry))
+    );
+  }
+
+  private selfFamilies(budget: SeriesBudget, fam: (d: MetricDef, s: Sample[], capped?: boolean) => string): string {
+    const st = this.stats;
+    const lineReasons: Sample[] = [];
+    const sourceReasons: Sample[] = [];
+    for (const [reason, n] of [...st.issues.entries()].sort()) {
+      (LINE_SKIP_REASONS.has(reason) ? lineReasons : sourceReasons).push({ labels: { reason }, value: n });
+    }
+    const hist: Sample[] = [];
+    let cum = 0;
+    INGEST_DURATION_BUCKETS.forEach((b, i) => {
+      cum += st.durationBuckets[i];
+      hist.push({ suffix: '_bucket', labels: { le: String(b) }, value: cum });
+    });
+    hist.push({ suffix: '_bucket', labels: { le: '+Inf' }, value: st.durationCount });
+    hist.push({ suffix: '_sum', labels: {}, value: st.durationSum });
+    hist.push({ suffix: '_count', labels: {}, value: st.durationCount });
+    this.droppedTotal += budget.dropped;
+    const cpu = process.cpuUsage();
+    const one = (v: number): Sample[] => [{ labels: {}, value: v }];
+    return [
+      fam(METRICS.buildInfo, [{ labels: { version: this.opts.version, node_version: process.version, mode: this.opts.demo ? 'demo' : 'live' }, value: 1 }], false),
+      fam(METRICS.lastIngestSuccess, st.lastSuccessMs === null ? [] : one(st.lastSuccessMs / 1000), false),
+      fam(METRICS.ingestCycles, [
+        { labels: { result: 'failed' }, value: st.cyclesFailed },
+        { labels: { result: 'ok' }, value: st.cyclesOk },
+      ], false),
+      fam(METRICS.ingestDuration, hist, false),
+      fam(METRICS.filesRead, one(st.filesRead), false),
+      fam(METRICS.linesRead, one(st.linesRead), false),
+      fam(METRICS.bytesRead, one(st.bytesRead), false),
+      fam(METRICS.linesSkipped, lineReasons, false),
+      fam(METRICS.sourceErrors, sourceReasons, false),
+      fam(METRICS.callsIngested, one(st.callsInserted), false),
+      fam(METRICS.callsDuplicate, one(st.callsDuplicate), false),
+      fam(METRICS.ledgerCalls, one(this.ledger.callCount()), false),
+      fam(METRICS.residentMemory, one(process.memoryUsage.rss()), false),
+      fam(METRICS.cpuSeconds, one((cpu.user + cpu.system) / 1e6), false),
+      fam(METRICS.seriesDropped, one(this.droppedTotal), false),
+    ].join('');
+  }
+}
+
+export function cmpLabels(a: Labels, b: Labels): number {
+  const ka = Object.values(a).join('\u0000');
+  const kb = Object.values(b).join('\u0000');
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

@@ -1,0 +1,24 @@
+/**
+ * The set of source adapters for a list of state directories, rebuilt each cycle
+ * so agents that appear later are picked up. Order matters: session indexes and
+ * auth first (calls get their session labels from the index), transcripts after.
+ */
+import type { Source } from '../model.js';
+import { AuthProfilesFileSource } from './auth-profiles.js';
+import { listAgents } from './discover.js';
+import { SessionIndexSource } from './session-index.js';
+import { TranscriptFilesSource, type TranscriptFileOptions } from './transcript-files.js';
+
+export interface SourceOptions extends TranscriptFileOptions {}
+
+export function sourcesFor(stateDirs: string[], opts: SourceOptions = {}): Source[] {
+  const index: Source[] = [];
+  const rest: Source[] = [];
+  for (const dir of stateDirs) {
+    for (const agent of listAgents(dir)) {
+      index.push(new SessionIndexSource(agent), new AuthProfilesFileSource(agent));
+      rest.push(new TranscriptFilesSource(agent, opts));
+    }
+  }
+  return [...index, ...rest];
+}
