@@ -1,0 +1,82 @@
+/**
+ * Golden exposition for the original exporter's families on the real OpenClaw
+ * 2026.7.35 fixture (plus an auth-profile fixture), rendered at a fixed time.
+ * Regenerate with UPDATE_GOLDEN=1 after a deliberate change, and review the diff.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
+import { METRICS } from '../src/sinks/prometheus/metrics.js';
+import { FIXTURES, copyDir, ingestOnce, tmpDir } from './helpers.js';
+
+const GOLDEN = path.join(FIXTURES, '../golden/seed-families.prom');
+const NOW = 1795285000000;
+
+async function renderFixture(opts: { showAccountEmails?: boolean; demo?: boolean } = {}): Promise<string> {
+  const root = tmpDir();
+  const state = path.join(root, 'state');
+  copyDir(path.join(FIXTURES, 'openclaw-real/v2026.7.35-jsonl'), state);
+  fs.copyFileSync(path.join(FIXTURES, 'auth/auth-profiles.json'), path.join(state, 'agents/main/agent/auth-profiles.json'));
+  fs.copyFileSync(path.join(FIXTURES, 'auth/auth-state.json'), path.join(state, 'agents/main/agent/auth-state.json'));
+  const { ledger, stats } = await ingestOnce([state], path.join(root, 'data'));
+  const text = new MetricsRenderer(ledger, stats, {
+    version: 'test',
+    demo: opts.demo ?? false,
+    showAccountEmails: opts.showAccountEmails ?? false,
+    maxSeries: 2000,
+    nowMs: NOW,
+  }).render();
+  ledger.close();
+  fs.rmSync(root, { recursive: true, force: true });
+  return text;
+}
+
+/** Only the seed families, with the scrape duration value masked. */
+function seedOnly(text: string): string {
+  const seedNames = Object.values(METRICS).filter((d) => d.group === 'seed').map((d) => d.name);
+  return text
+    .split('\n')
+    .filter((l) => seedNames.some((n) => l.startsWith(n) || l.startsWith(`# HELP ${n} `) || l.startsWith(`# TYPE ${n} `)))
+    .map((l) => l.replace(/^(openclaw_codex_exporter_scrape_duration_ms) .*$/, '$1 <ms>'))
+    .join('\n') + '\n';
+}
+
+test('seed families match the golden exposition', async () => {
+  const got = seedOnly(await renderFixture());
+  if (process.env.UPDATE_GOLDEN) fs.writeFileSync(GOLDEN, got);
+  assert.equal(got, fs.readFileSync(GOLDEN, 'utf8'));
+});
+
+test('seed family layout: names, types and label names of the original exporter', async () => {
+  const text = await renderFixture();
+  for (const d of Object.values(METRICS).filter((m) => m.group === 'seed')) {
+    assert.match(text, new RegExp(`^# TYPE ${d.name} ${d.type}$`, 'm'), d.name);
+    for (const line of text.split('\n').filter((l) => l.startsWith(d.name + '{'))) {
+      const names = [...line.matchAll(/([a-z_]+)="/g)].map((m) => m[1]);
+      assert.deepEqual(names, [...d.labels], `${d.name} labels in sorted order`);
+    }
+  }
+  // families follow each other without blank lines, like the original
+  assert.ok(!text.includes('\n\n'));
+});
+
+test('no secret and no email in the output; emails shown only on request', async () => {
+  const text = await renderFixture();
+  assert.ok(!text.includes('SECRET'), 'no token, key or refresh value');
+  assert.ok(!text.includes('@'), 'no email');
+  assert.match(text, /account="email-[0-9A-Za-z_-]{8}"/);
+  assert.match(text, /openclaw_codex_oauth_expiry_seconds\{account="default",plan="plus",provider="openai-codex"\}/);
+  const shown = await renderFixture({ showAccountEmails: true });
+  assert.match(shown, /account="user@example.com"/);
+  assert.ok(!shown.includes('SECRET'));
+});
+
+test('demo mode says DEMO in every help text', async () => {
+  const text = await renderFixture({ demo: true });
+  const helps = text.split('\n').filter((l) => l.startsWith('# HELP'));
+  assert.ok(helps.length > 10);
+  for (const h of helps) assert.match(h, /DEMO/, h);
+  assert.match(text, /clawmeter_build_info\{[^}]*mode="demo"\} 1/);
+});
