@@ -96,6 +96,11 @@ export interface TranscriptRecord {
   text: string;
   /** Position inside the input, for logs: a line number or a row sequence. */
   pos: number;
+  /**
+   * When `text` is the line with its content array cut out (see candidateText),
+   * the whole line, decoded lazily if the cut text does not parse as a call.
+   */
+  full?: () => string;
 }
 
 /** Session context every record of a transcript batch shares. */

@@ -6,11 +6,12 @@
  * stay fast during a large backfill.
  */
 import type { Ledger } from '../ledger/ledger.js';
-import type { LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
-import { parseTranscriptLine } from '../parse/transcript-line.js';
+import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
+import { parseRecord } from '../parse/transcript-line.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { sessionInfoFromEntry } from '../sources/session-index.js';
+import { codexMirrorIdentity } from '../sources/codex-rollouts.js';
 
 export interface IngestOptions {
   log?: Logger;
@@ -28,6 +29,10 @@ export interface CycleSummary {
   duplicates: number;
   durationSeconds: number;
 }
+
+/** Calls (or transcript batches) staged before one commit. */
+const STAGE_CALLS = 5_000;
+const STAGE_BATCHES = 256;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -87,15 +92,23 @@ export class Ingestor {
       const ctx = this.pollContext(source);
       try {
         for (const batch of source.poll(ctx)) {
-          const r = this.apply(batch);
           summary.batches++;
-          summary.inserted += r.inserted;
-          summary.duplicates += r.duplicates;
-          await yieldToLoop();
+          const r = this.stage(batch);
+          if (r) {
+            summary.inserted += r.inserted;
+            summary.duplicates += r.duplicates;
+            await yieldToLoop();
+          }
         }
+        const r = this.flush();
+        summary.inserted += r.inserted;
+        summary.duplicates += r.duplicates;
         this.stats.sourceUp.set(source.name, true);
       } catch (err) {
         failed = true;
+        this.staged = [];
+        this.stagedCalls = [];
+        this.stagedCursors = [];
         this.stats.sourceUp.set(source.name, false);
         this.log.error('source failed; will retry next cycle', { source: source.name, error: (err as Error).message });
       }
@@ -134,32 +147,78 @@ export class Ingestor {
     };
   }
 
-  /** Parses and commits one batch. */
+  private stagedCalls: LedgerCall[] = [];
+  private stagedCursors: Array<[string, Cursor | null]> = [];
+  private staged: SourceBatch[] = [];
+
+  /**
+   * Transcript batches are parsed at once and staged; staged batches commit together
+   * (calls plus all their cursors, in one transaction) once enough calls are
+   * waiting, because one SQLite commit per small file costs more than the inserts.
+   * Other batches flush the stage first, then commit on their own.
+   * Returns the commit result when something was committed.
+   */
+  private stage(batch: SourceBatch): { inserted: number; duplicates: number } | null {
+    if (batch.kind !== 'transcript') {
+      const flushed = this.flush();
+      const r = this.apply(batch);
+      return { inserted: flushed.inserted + r.inserted, duplicates: flushed.duplicates + r.duplicates };
+    }
+    this.parseInto(batch, this.stagedCalls);
+    for (const c of batch.cursors) this.stagedCursors.push(c);
+    this.staged.push(batch);
+    if (this.stagedCalls.length >= STAGE_CALLS || this.staged.length >= STAGE_BATCHES) return this.flush();
+    return null;
+  }
+
+  /** Commits what is staged. */
+  private flush(): { inserted: number; duplicates: number } {
+    if (this.staged.length === 0) return { inserted: 0, duplicates: 0 };
+    const calls = this.stagedCalls;
+    const cursors = this.stagedCursors;
+    const batches = this.staged;
+    this.stagedCalls = [];
+    this.stagedCursors = [];
+    this.staged = [];
+    const res = this.ledger.commit({ calls, cursors });
+    for (const b of batches) {
+      if (b.kind !== 'transcript') continue;
+      this.stats.filesRead += b.filesRead;
+      this.stats.linesRead += b.linesRead;
+      this.stats.bytesRead += b.bytesRead;
+    }
+    this.stats.callsInserted += res.inserted;
+    this.stats.callsDuplicate += res.duplicates;
+    return res;
+  }
+
+  /** Runs the transcript parser over a batch's records and labels the calls. */
+  private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
+    const label = this.labeler(batch.context);
+    const before = calls.length;
+    for (const rec of batch.records) {
+      const r = parseRecord(rec.text, rec.full);
+      if (r.kind === 'call') calls.push(label(r.call));
+      else if (r.kind === 'malformed') {
+        this.stats.countIssue(r.why);
+        this.log.once(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
+          reason: r.why,
+          where: `${batch.context.where}:${rec.pos}`,
+        });
+      }
+    }
+    for (const c of batch.calls ?? []) calls.push(label(c));
+    this.stats.callsParsed += calls.length - before;
+  }
+
+  /** Parses and commits one batch on its own (no staging). */
   apply(batch: SourceBatch): { inserted: number; duplicates: number } {
     switch (batch.kind) {
       case 'transcript': {
-        const calls: LedgerCall[] = [];
-        const label = this.labeler(batch.context);
-        for (const rec of batch.records) {
-          const r = parseTranscriptLine(rec.text);
-          if (r.kind === 'call') calls.push(label(r.call));
-          else if (r.kind === 'malformed') {
-            this.stats.countIssue(r.why);
-            this.log.once(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
-              reason: r.why,
-              where: `${batch.context.where}:${rec.pos}`,
-            });
-          }
-        }
-        for (const c of batch.calls ?? []) calls.push(label(c));
-        this.stats.callsParsed += calls.length;
-        this.stats.filesRead += batch.filesRead;
-        this.stats.linesRead += batch.linesRead;
-        this.stats.bytesRead += batch.bytesRead;
-        const res = this.ledger.commit({ calls, cursors: batch.cursors });
-        this.stats.callsInserted += res.inserted;
-        this.stats.callsDuplicate += res.duplicates;
-        return res;
+        this.staged.push(batch);
+        this.stagedCursors.push(...batch.cursors);
+        this.parseInto(batch, this.stagedCalls);
+        return this.flush();
       }
       case 'sessions':
         this.ledger.commit({
@@ -205,7 +264,27 @@ export class Ingestor {
           costEstimated = true;
         }
       }
-      return { ...c, ...labels, costUsd, costEstimated };
+      return {
+        dedupeKey: c.dedupeKey,
+        tsMs: c.tsMs,
+        provider: c.provider,
+        model: c.model,
+        input: c.input,
+        output: c.output,
+        cacheRead: c.cacheRead,
+        cacheWrite: c.cacheWrite,
+        costUsd,
+        stopReason: c.stopReason,
+        errorCategory: c.errorCategory,
+        latencyMs: c.latencyMs,
+        agent: labels.agent,
+        seedKind: labels.seedKind,
+        kind: labels.kind,
+        channel: labels.channel,
+        chatType: labels.chatType,
+        source: labels.source,
+        costEstimated,
+      };
     };
   }
 }

@@ -9,7 +9,7 @@
  * - time: entry ISO timestamp first, message.timestamp (epoch ms) as fallback;
  * - stopReason "error" is an error (bounded category), "aborted" is a message.
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { ParsedCall } from '../model.js';
 import { categorizeError } from './error-category.js';
 
@@ -30,6 +30,29 @@ const ASSISTANT = MODEL_CALL_MARKER;
 export function mightBeModelCall(buf: Buffer, start: number, end: number): boolean {
   const i = buf.indexOf(ASSISTANT, start);
   return i !== -1 && i + ASSISTANT.length <= end;
+}
+
+const CONTENT_OPEN_BYTES = Buffer.from('"role":"assistant","content":[');
+const CONTENT_CLOSE_BYTES = Buffer.from('],"api":"');
+
+/**
+ * Decodes a candidate line for the parser. For the usual OpenClaw layout the bulk
+ * of an assistant line (the content array: text, thinking, tool arguments) is cut
+ * out before decoding, so it is neither decoded nor parsed; the parser validates
+ * the result (see parseWithoutContent) and the caller falls back to the whole
+ * line when the cut text is not a complete assistant message.
+ */
+export function candidateText(buf: Buffer, start: number, end: number): { text: string; cut: boolean } {
+  const line = buf.subarray(start, end);
+  const i = line.indexOf(CONTENT_OPEN_BYTES);
+  if (i !== -1) {
+    const j = line.lastIndexOf(CONTENT_CLOSE_BYTES);
+    const open = i + CONTENT_OPEN_BYTES.length;
+    if (j >= open) {
+      return { text: line.toString('utf8', 0, open) + line.toString('utf8', j), cut: true };
+    }
+  }
+  return { text: line.toString('utf8'), cut: false };
 }
 
 /** Same pre-filter for text that is already a string (SQLite rows). */
@@ -65,7 +88,13 @@ export function toEpochMs(v: unknown): number | null {
 
 /** Short stable hash used for identities and for hashing PII before export. */
 export function shortHash(s: string, len = 22): string {
-  return createHash('sha256').update(s).digest('base64url').slice(0, len);
+  return oneShotSha256(s).slice(0, len);
+}
+
+type HashFn = (algorithm: string, data: string, encoding: 'base64url') => string;
+const oneShot: HashFn | undefined = (crypto as unknown as { hash?: HashFn }).hash;
+function oneShotSha256(s: string): string {
+  return oneShot ? oneShot('sha256', s, 'base64url') : crypto.createHash('sha256').update(s).digest('base64url');
 }
 
 /** Builds the identity of a model call. Exported for sources that decode calls themselves. */
@@ -94,8 +123,39 @@ export function callIdentity(parts: {
   );
 }
 
+const CONTENT_OPEN = '"role":"assistant","content":';
+const CONTENT_CLOSE = '],"api":"';
+
+/**
+ * Fast path for the common OpenClaw layout, where `content` (the bulk of an
+ * assistant line: text, thinking, tool arguments) comes right after `role` and
+ * `api` right after it: parse the line with the content array cut out. The result
+ * is used only if it is a well-formed assistant message with provider, model and
+ * usage; anything else goes through the full parse.
+ */
+function parseWithoutContent(text: string): Record<string, unknown> | null {
+  const i = text.indexOf(CONTENT_OPEN);
+  if (i === -1) return null;
+  const start = i + CONTENT_OPEN.length;
+  const j = text.lastIndexOf(CONTENT_CLOSE);
+  if (j < start || text.charCodeAt(start) !== 0x5b /* [ */) return null;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text.slice(0, start) + '[' + text.slice(j));
+  } catch {
+    return null;
+  }
+  const e = asObj(entry);
+  const msg = asObj(e?.message);
+  if (!e || !msg || e.type !== 'message' || msg.role !== 'assistant') return null;
+  if (typeof msg.provider !== 'string' || typeof msg.model !== 'string' || typeof msg.api !== 'string' || !asObj(msg.usage)) return null;
+  return e;
+}
+
 /** Parses one transcript line (a JSONL line or a transcript_events.event_json value). */
 export function parseTranscriptLine(text: string): ParseResult {
+  const fast = parseWithoutContent(text);
+  if (fast) return parseTranscriptEntry(fast);
   let entry: unknown;
   try {
     entry = JSON.parse(text);
@@ -103,6 +163,17 @@ export function parseTranscriptLine(text: string): ParseResult {
     return { kind: 'malformed', why: 'malformed_json' };
   }
   return parseTranscriptEntry(entry);
+}
+
+/**
+ * Parses a record a source prepared with candidateText(): the cut text is used
+ * only when it is a complete assistant message; otherwise the whole line is.
+ */
+export function parseRecord(text: string, full?: () => string): ParseResult {
+  if (!full) return parseTranscriptLine(text);
+  const fast = parseWithoutContent(text);
+  if (fast) return parseTranscriptEntry(fast);
+  return parseTranscriptLine(full());
 }
 
 /** Applies the counting rules to an already-decoded entry. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, mightBeModelCall } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, candidateText, mightBeModelCall } from '../parse/transcript-line.js';
 import { classifyTranscriptName, type TranscriptName } from './transcript-names.js';
 import { zstdDecompress } from './zstd.js';
 
@@ -237,6 +237,7 @@ export class TranscriptFilesSource implements Source {
     let sinceBatch = 0;
     let head: Buffer | null = null;
     let eof = false;
+    let recordsAtChunkStart = 0;
 
     const makeCursor = (): FileCursor => {
       if (!head || head.length < Math.min(HEAD_BYTES, consumed)) head = readHead(fd, Math.min(HEAD_BYTES, consumed));
@@ -289,7 +290,10 @@ export class TranscriptFilesSource implements Source {
             if (!isUtf8(slice)) {
               ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
             }
-            records.push({ text: view.toString('utf8', lineStart, nl), pos: lineNo });
+            const c = candidateText(view, lineStart, nl);
+            if (c.cut) {
+              records.push({ text: c.text, pos: lineNo, full: () => slice.toString('utf8') });
+            } else records.push({ text: c.text, pos: lineNo });
           }
         }
         const lineBytes = Math.min(nl + 1, end) - lineStart;
@@ -299,9 +303,16 @@ export class TranscriptFilesSource implements Source {
         lineStart = Math.min(nl + 1, end);
         if (lineStart >= end) break;
       }
-      // Keep the partial line for the next read.
+      // Keep the partial line for the next read. Records of this chunk keep
+      // referencing its bytes (for their fallback decode), so the next read goes
+      // into a fresh buffer rather than over them.
       carry = end - lineStart;
-      if (carry > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, end);
+      if (records.length > recordsAtChunkStart) {
+        const next = Buffer.allocUnsafe(Math.max(READ_CHUNK, carry * 2));
+        if (carry > 0) buf.copy(next, 0, lineStart, end);
+        buf = next;
+      } else if (carry > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, end);
+      recordsAtChunkStart = records.length;
       if (skipping) {
         consumed += carry;
         carry = 0;
@@ -317,6 +328,7 @@ export class TranscriptFilesSource implements Source {
           filesRead: 0,
         };
         records = [];
+        recordsAtChunkStart = 0;
         bytes = 0;
         lines = 0;
         sinceBatch = 0;
