@@ -188,3 +188,22 @@ test('unreadable files are reported and retried, other files still count', async
   r.ledger.close();
   t.diagnostic('permission-denied files cannot be simulated as root; directory-as-file is used instead');
 });
+
+test('sessions that left sessions.json are labelled from their trajectory sidecar', async () => {
+  const root = tmpDir();
+  const { stateDir, sessions } = makeState(root);
+  fs.writeFileSync(path.join(sessions, 'sessions.json'), JSON.stringify({ 'agent:main:main': { sessionId: 'live1', updatedAt: 1 } }));
+  fs.writeFileSync(path.join(sessions, 'live1.jsonl'), assistantLine() + '\n');
+  fs.writeFileSync(path.join(sessions, 'old1.jsonl.reset.2026-11-21T17-21-18.764Z'), assistantLine() + '\n');
+  fs.writeFileSync(
+    path.join(sessions, 'old1.trajectory.jsonl'),
+    JSON.stringify({ traceSchema: 'openclaw-trajectory', type: 'session.started', sessionId: 'old1', sessionKey: 'agent:main:cron:nightly' }) + '\n',
+  );
+  fs.writeFileSync(path.join(sessions, 'gone.jsonl.deleted.2026-11-21T17-21-18.764Z'), assistantLine() + '\n');
+  const r = await ingestOnce([stateDir], path.join(root, 'data'));
+  const kinds = Object.fromEntries([...r.ledger.totals()].map((t) => [t.seedKind, t.messages]));
+  assert.deepEqual(kinds, { main: 1, cron: 1, unknown: 1 });
+  const active = r.ledger.sessions().filter((s) => s.active);
+  assert.deepEqual(active.map((s) => s.sessionKey), ['agent:main:main'], 'trajectory sessions are not active sessions');
+  r.ledger.close();
+});

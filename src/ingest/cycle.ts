@@ -97,8 +97,9 @@ export class Ingestor {
           if (r) {
             summary.inserted += r.inserted;
             summary.duplicates += r.duplicates;
-            await yieldToLoop();
           }
+          // let scrapes in between batches
+          await yieldToLoop();
         }
         const r = this.flush();
         summary.inserted += r.inserted;

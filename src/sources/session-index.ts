@@ -3,6 +3,7 @@
  * session key -> session id, channel, chat type and kind. Token fields in it are
  * per-run snapshots and are ignored.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentDir, PollContext, SessionInfo, Source, SourceBatch } from '../model.js';
 import { channelOf, chatTypeOf, seedSessionKind, sessionKindOf } from '../parse/session-kind.js';
@@ -54,5 +55,65 @@ export class SessionIndexSource implements Source {
       if (info) sessions.push(info);
     }
     yield { ...base, sessions, cursors: [[key, r.cursor]] };
+  }
+}
+
+const TRAJECTORY_RE = /^(.+)\.trajectory\.jsonl$/;
+const HEAD_BYTES = 8192;
+
+/**
+ * Session keys of sessions that already left sessions.json (reset, deleted, rolled
+ * over): the first event of each `<sessionId>.trajectory.jsonl` sidecar names its
+ * session key. Each sidecar is read once, only its first line. The sessions it
+ * yields are inactive (they label calls; they are not active sessions).
+ */
+export class TrajectoryKeysSource implements Source {
+  readonly name = 'trajectory-keys';
+  constructor(private readonly agent: AgentDir) {}
+
+  *poll(ctx: PollContext): Iterable<SourceBatch> {
+    const dir = path.join(this.agent.root, 'sessions');
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    const sessions: SessionInfo[] = [];
+    const cursors: Array<[string, { done: true } | null]> = [];
+    for (const n of names) {
+      const m = TRAJECTORY_RE.exec(n);
+      if (!m) continue;
+      const file = path.join(dir, n);
+      const key = `trajectory:${file}`;
+      if (ctx.cursors.get(key)) continue;
+      cursors.push([key, { done: true }]);
+      const info = readTrajectoryHead(file);
+      if (info && info.sessionId === m[1]) sessions.push(info);
+    }
+    if (cursors.length === 0) return;
+    yield { kind: 'sessions', stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'trajectory', sessions, cursors };
+  }
+}
+
+function readTrajectoryHead(file: string): SessionInfo | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);
+    const nl = buf.subarray(0, n).indexOf(10);
+    if (nl === -1) return null;
+    const first = asRecord(JSON.parse(buf.toString('utf8', 0, nl)));
+    if (!first || typeof first.sessionKey !== 'string' || typeof first.sessionId !== 'string') return null;
+    return sessionInfoFromEntry(first.sessionKey, { sessionId: first.sessionId }, false);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
