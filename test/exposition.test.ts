@@ -80,3 +80,19 @@ test('demo mode says DEMO in every help text', async () => {
   for (const h of helps) assert.match(h, /DEMO/, h);
   assert.match(text, /clawmeter_build_info\{[^}]*mode="demo"\} 1/);
 });
+
+test('--max-series keeps or drops a histogram series whole', async () => {
+  const { SeriesBudget } = await import('../src/sinks/prometheus/render.js');
+  const hist = (model: string) => [
+    { suffix: '_bucket', labels: { model, le: '1' }, value: 1 },
+    { suffix: '_bucket', labels: { model, le: '+Inf' }, value: 2 },
+    { suffix: '_sum', labels: { model }, value: 3 },
+    { suffix: '_count', labels: { model }, value: 2 },
+  ];
+  const b = new SeriesBudget(6);
+  const kept = b.take([...hist('a'), ...hist('b')]);
+  assert.deepEqual(kept.map((s) => s.labels.model), ['a', 'a', 'a', 'a'], 'series b does not fit whole and is dropped');
+  assert.equal(b.dropped, 4);
+  assert.deepEqual(b.take([{ labels: { x: '1' }, value: 1 }, { labels: { x: '2' }, value: 1 }, { labels: { x: '3' }, value: 1 }]).length, 2);
+  assert.equal(b.dropped, 5);
+});

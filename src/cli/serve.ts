@@ -25,7 +25,9 @@ import {
   usableDataDir,
 } from './args.js';
 import { version } from './version.js';
-import { DEFAULT_WINDOWS } from '../ledger/windows.js';
+import { USAGE_HELP, USAGE_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
+import { DerivedStateSource } from '../quota/derived.js';
+import { QuotaPoller } from '../quota/poller.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
 
@@ -43,7 +45,7 @@ Options:
   --max-series N         cap on exported domain samples per scrape (default 2000)
   --no-watch             poll only, do not watch files
   --log-level LEVEL      debug, info, warn, error or silent (default info)
-  -h, --help             show this help
+${USAGE_HELP}  -h, --help             show this help
 `;
 
 export interface ServeHandle {
@@ -61,6 +63,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     'show-account-emails': { type: 'boolean' },
     'max-series': { type: 'string' },
     'no-watch': { type: 'boolean' },
+    ...USAGE_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(SERVE_HELP);
@@ -76,6 +79,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const maxSeries = positiveNumber('max-series', values['max-series'], 2000);
   const flags = values['state-dir'] ?? [];
   checkStateDirs(flags);
+  const usage = resolveUsageOptions(values, env);
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
@@ -109,7 +113,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   } catch (err) {
     throw new UsageError(`--data-dir ${dataDir}: cannot open ledger (${(err as Error).message})`);
   }
-  const ingestor = new Ingestor(ledger, () => sourcesFor(stateDirs), { log, windows: DEFAULT_WINDOWS });
+  // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
+  if (usage.poll && demo) log.warn('--poll-quota ignored in DEMO mode');
+  const poller =
+    usage.poll && !demo
+      ? new QuotaPoller({ stateDirs: () => stateDirs, ...usage.poll, log, onUpdate: () => void runCycle() })
+      : null;
+  const derived = new DerivedStateSource(ledger, { maxModels: usage.maxModels, rateCard: usage.rateCard });
+  const ingestor = new Ingestor(ledger, () => [...sourcesFor(stateDirs), ...(poller ? [poller.source()] : []), derived], {
+    log,
+    windows: usage.windows,
+    estimateCost: usage.pricing.estimator(),
+  });
   const renderer = new MetricsRenderer(ledger, ingestor.stats, {
     version: version(),
     demo,
@@ -177,6 +192,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   };
   const timer = setInterval(() => void runCycle(), intervalS * 1000);
   void runCycle();
+  poller?.start();
 
   return {
     url: server.url,
@@ -186,6 +202,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       clearInterval(timer);
       if (debounce) clearTimeout(debounce);
       for (const w of watchers.values()) w.close();
+      await poller?.stop();
       await ingestor.whenIdle();
       await server.close();
       ledger.close();

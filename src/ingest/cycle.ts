@@ -11,7 +11,6 @@ import { parseRecord } from '../parse/transcript-line.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { sessionInfoFromEntry } from '../sources/session-index.js';
-import { codexMirrorIdentity } from '../sources/codex-rollouts.js';
 
 export interface IngestOptions {
   log?: Logger;

@@ -152,6 +152,35 @@ function parseWithoutContent(text: string): Record<string, unknown> | null {
   return e;
 }
 
+/**
+ * OpenClaw mirrors the final assistant message of each Codex app-server turn into
+ * its own transcript (idempotencyKey `codex-app-server:<thread>:<turn>:assistant`),
+ * and the Codex rollout holds the same call. Both sides get this identity, so the
+ * call counts once whichever is read first (see sources/codex-rollouts.ts).
+ */
+export function codexTurnIdentity(thread: string, turn: string): string {
+  return callIdentity({
+    responseId: `codex-app-server:${thread}:${turn}`,
+    entryId: null,
+    messageTs: 'turn',
+    provider: 'codex-turn',
+    model: '',
+    input: 0,
+    output: 0,
+    cacheRead: 0,
+    cacheWrite: 0,
+  });
+}
+
+const MIRROR_KEY = /^codex-app-server:([^:]+):(?:history:)?([^:]+):assistant$/;
+
+/** `[thread, turn]` of an OpenClaw mirror idempotency key, or null. */
+export function parseMirrorKey(key: unknown): [string, string] | null {
+  if (typeof key !== 'string') return null;
+  const m = MIRROR_KEY.exec(key);
+  return m ? [m[1], m[2]] : null;
+}
+
 /** Parses one transcript line (a JSONL line or a transcript_events.event_json value). */
 export function parseTranscriptLine(text: string): ParseResult {
   const fast = parseWithoutContent(text);
@@ -218,7 +247,8 @@ export function parseTranscriptEntry(entry: unknown): ParseResult {
 
   const responseId = typeof msg.responseId === 'string' && msg.responseId ? msg.responseId : null;
   const entryId = typeof e.id === 'string' ? e.id : null;
-  const dedupeKey = callIdentity({
+  const mirror = parseMirrorKey(msg.idempotencyKey);
+  const dedupeKey = mirror ? codexTurnIdentity(mirror[0], mirror[1]) : callIdentity({
     responseId,
     entryId,
     messageTs: msg.timestamp,

@@ -40,6 +40,48 @@ export const METRICS = {
   codexScrapeDuration: def('seed', 'openclaw_codex_exporter_scrape_duration_ms', 'gauge', [],
     'Milliseconds spent rendering this scrape (kept under its original name for compatibility)'),
 
+  // ---- usage: counters from the ledger, by agent and channel -----------------
+  usageMessages: def('usage', 'openclaw_usage_messages_total', 'counter', ['agent', 'channel', 'kind', 'model', 'provider'],
+    'Model calls that completed (any stop reason but error), from the clawmeter ledger'),
+  usageTokens: def('usage', 'openclaw_usage_tokens_total', 'counter', ['agent', 'channel', 'model', 'provider', 'type'],
+    'Tokens of model calls by type: input (non-cached), output, cache_read, cache_write'),
+  usageCost: def('usage', 'openclaw_usage_cost_usd_total', 'counter', ['agent', 'channel', 'model', 'provider'],
+    'API-equivalent cost in USD: the transcript cost, or a clawmeter price-table estimate where it is missing or zero (not a bill)'),
+  usageCostEstimated: def('usage', 'openclaw_usage_cost_estimated_usd_total', 'counter', ['agent', 'channel', 'model', 'provider'],
+    'The part of openclaw_usage_cost_usd_total that clawmeter estimated from its price table'),
+  usageErrors: def('usage', 'openclaw_usage_errors_total', 'counter', ['agent', 'category', 'model', 'provider'],
+    'Model calls that ended with stopReason error, by bounded error category'),
+  usageCallDuration: def('usage', 'openclaw_usage_call_duration_seconds', 'histogram', ['model', 'provider'],
+    'Model call latency where the transcript allows computing it (entry time minus message start time)'),
+  usageWindowMessages: def('usage', 'openclaw_usage_window_messages', 'gauge', ['model', 'provider', 'window'],
+    'Completed model calls in the rolling window ending now, computed from the ledger'),
+  usageWindowTokens: def('usage', 'openclaw_usage_window_tokens', 'gauge', ['model', 'provider', 'window'],
+    'Tokens (input + output + cache_read + cache_write) of completed model calls in the rolling window ending now'),
+
+  // ---- quota: provider-reported windows (rollouts, opt-in polling) -----------
+  quotaUsedRatio: def('quota', 'openclaw_quota_used_ratio', 'gauge', ['limit', 'provider', 'window'],
+    'Share of the provider quota window used (0..1), as last reported by the provider'),
+  quotaResetsAt: def('quota', 'openclaw_quota_resets_at_timestamp_seconds', 'gauge', ['limit', 'provider', 'window'],
+    'Unix time at which the provider says the quota window resets'),
+  quotaObservedAt: def('quota', 'openclaw_quota_observed_at_timestamp_seconds', 'gauge', ['limit', 'provider', 'window'],
+    'Unix time of the provider report the quota gauges come from'),
+  quotaRefreshSuccess: def('quota', 'openclaw_quota_refresh_success', 'gauge', ['provider'],
+    '1 if the last live quota poll (--poll-quota) of every profile of the provider succeeded, else 0'),
+  quotaMessagesLeft: def('quota', 'openclaw_quota_messages_left_estimate', 'gauge', ['limit', 'provider', 'window'],
+    'Estimate of model calls left in the quota window (from the used ratio and the ledger, else the rate card); an estimate'),
+
+  // ---- auth health: non-secret auth-profile state ----------------------------
+  authExpiry: def('auth', 'openclaw_auth_expiry_timestamp_seconds', 'gauge', ['profile', 'provider', 'type'],
+    'Unix time at which the auth profile credential expires'),
+  authCooldownUntil: def('auth', 'openclaw_auth_cooldown_until_timestamp_seconds', 'gauge', ['profile', 'provider', 'reason'],
+    'Unix time until which OpenClaw keeps the profile in cooldown (reason disabled_* for disabled profiles); only while in the future'),
+  authFailures: def('auth', 'openclaw_auth_failures', 'gauge', ['profile', 'provider', 'reason'],
+    'Failure counts OpenClaw keeps per auth profile and reason (OpenClaw may reset them)'),
+
+  // ---- sessions -----------------------------------------------------------------
+  sessions: def('sessions', 'openclaw_sessions', 'gauge', ['agent', 'channel', 'chat_type', 'kind'],
+    'Active sessions listed in the session index or store'),
+
   // ---- clawmeter's own health -------------------------------------------------
   buildInfo: def('self', 'clawmeter_build_info', 'gauge', ['version', 'node_version', 'mode'],
     'clawmeter build and mode (live or demo); always 1'),

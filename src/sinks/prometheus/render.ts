@@ -6,8 +6,9 @@ import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
 import type { IngestStats } from '../../ingest/stats.js';
 import { INGEST_DURATION_BUCKETS } from '../../ingest/stats.js';
 import { seedIndexKind } from '../../parse/session-kind.js';
-import { shortHash } from '../../parse/transcript-line.js';
-import { renderFamily, sorted, type Labels, type Sample } from './exposition.js';
+import { FOLD_KEY, modelFolder, type FoldState } from '../../quota/derived.js';
+import { accountLabel, add, list, max, scrub, type Acc } from './labels.js';
+import { renderFamily, type Sample } from './exposition.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
 import { extraFamilies } from './families.js';
 
@@ -20,7 +21,11 @@ export interface RenderOptions {
   nowMs?: number;
 }
 
-/** Counts samples against the --max-series cap. */
+/**
+ * Counts samples against the --max-series cap. A histogram series (its _bucket,
+ * _sum and _count samples) is kept or dropped whole; once a series does not fit,
+ * the rest of the family is dropped too, so what is kept is a stable prefix.
+ */
 export class SeriesBudget {
   dropped = 0;
   private used = 0;
@@ -31,19 +36,27 @@ export class SeriesBudget {
       this.used += samples.length;
       return samples;
     }
-    this.used += room;
-    this.dropped += samples.length - room;
-    return samples.slice(0, room);
+    const kept: Sample[] = [];
+    let i = 0;
+    while (i < samples.length) {
+      let j = i + 1;
+      const key = seriesKey(samples[i]);
+      while (j < samples.length && seriesKey(samples[j]) === key) j++;
+      if (this.used + (j - i) > this.max) break;
+      for (let k = i; k < j; k++) kept.push(samples[k]);
+      this.used += j - i;
+      i = j;
+    }
+    this.dropped += samples.length - kept.length;
+    return kept;
   }
 }
 
-const EMAIL_RE = /[^\s:@]+@[^\s:@]+\.[^\s:@]+/g;
-
-/** Profile name with emails replaced by a short stable hash (unless emails are allowed). */
-export function accountLabel(profileId: string, email: string | null, showEmails: boolean): string {
-  const name = profileId.includes(':') ? profileId.slice(profileId.indexOf(':') + 1) : profileId;
-  if (showEmails) return email ?? name;
-  return name.replace(EMAIL_RE, (m) => `email-${shortHash(m.toLowerCase(), 8)}`) || 'unknown';
+/** The series a sample belongs to: its labels without the histogram's `le`. */
+function seriesKey(s: Sample): string {
+  let k = '';
+  for (const [n, v] of Object.entries(s.labels)) if (n !== 'le') k += `${n}=${v}\u0000`;
+  return k;
 }
 
 export class MetricsRenderer {
@@ -80,38 +93,28 @@ export class MetricsRenderer {
     now: number,
     fam: (d: MetricDef, s: Sample[], capped?: boolean) => string,
   ): string {
-    const messages = new Map<string, { labels: Labels; value: number }>();
-    const tok = {
-      input: new Map<string, { labels: Labels; value: number }>(),
-      output: new Map<string, { labels: Labels; value: number }>(),
-      cacheRead: new Map<string, { labels: Labels; value: number }>(),
-      cacheWrite: new Map<string, { labels: Labels; value: number }>(),
-    };
-    const errors = new Map<string, { labels: Labels; value: number }>();
-    const add = (m: Map<string, { labels: Labels; value: number }>, labels: Labels, v: number) => {
-      const k = Object.values(labels).join('\u0000');
-      const cur = m.get(k);
-      if (cur) cur.value += v;
-      else m.set(k, { labels, value: v });
-    };
+    const messages: Acc = new Map();
+    const tok = { input: new Map() as Acc, output: new Map() as Acc, cacheRead: new Map() as Acc, cacheWrite: new Map() as Acc };
+    const errors: Acc = new Map();
+    const fold = modelFolder(this.ledger.get(FOLD_KEY) as FoldState | undefined);
     for (const t of totals) {
+      const model = scrub(fold(t.model));
+      const provider = scrub(t.provider);
       if (t.errorCategory) {
-        add(errors, { model: t.model, provider: t.provider, reason: t.errorCategory }, t.messages);
+        add(errors, { model, provider, reason: t.errorCategory }, t.messages);
         continue;
       }
-      add(messages, { model: t.model, provider: t.provider, session_kind: t.seedKind }, t.messages);
-      const pm = { model: t.model, provider: t.provider };
+      add(messages, { model, provider, session_kind: t.seedKind }, t.messages);
+      const pm = { model, provider };
       add(tok.input, pm, t.input);
       add(tok.output, pm, t.output);
       add(tok.cacheRead, pm, t.cacheRead);
       add(tok.cacheWrite, pm, t.cacheWrite);
     }
-    const list = (m: Map<string, { labels: Labels; value: number }>): Sample[] =>
-      [...m.values()].sort((a, b) => cmpLabels(a.labels, b.labels)).map((s) => ({ labels: s.labels, value: s.value }));
 
     // Active sessions: one per (state dir, agent, session key) across index origins.
     const seen = new Set<string>();
-    const kinds = new Map<string, { labels: Labels; value: number }>();
+    const kinds: Acc = new Map();
     for (const s of this.ledger.sessions()) {
       if (!s.active) continue;
       const k = `${s.stateDir}\u0000${s.agent}\u0000${s.sessionKey}`;
@@ -121,18 +124,15 @@ export class MetricsRenderer {
     }
 
     // OAuth expiry: one series per label set (the same profile can be visible to several agents).
-    const expiry = new Map<string, { labels: Labels; value: number }>();
+    const expiry: Acc = new Map();
     for (const p of this.ledger.authProfiles()) {
       if (p.expiresMs === null) continue;
-      const labels = sorted({
+      const labels = {
         account: accountLabel(p.profileId, p.email, this.opts.showAccountEmails),
         plan: p.plan ?? 'unknown',
-        provider: p.provider,
-      });
-      const v = Math.max(0, (p.expiresMs - now) / 1000);
-      const k = Object.values(labels).join('\u0000');
-      const cur = expiry.get(k);
-      if (!cur || v > cur.value) expiry.set(k, { labels, value: v });
+        provider: scrub(p.provider),
+      };
+      max(expiry, labels, Math.max(0, (p.expiresMs - now) / 1000));
     }
 
     const last = this.ledger.lastCallTimestampMs();
@@ -189,10 +189,4 @@ export class MetricsRenderer {
       fam(METRICS.seriesDropped, one(this.droppedTotal), false),
     ].join('');
   }
-}
-
-export function cmpLabels(a: Labels, b: Labels): number {
-  const ka = Object.values(a).join('\u0000');
-  const kb = Object.values(b).join('\u0000');
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }

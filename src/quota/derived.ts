@@ -1,0 +1,247 @@
+/**
+ * State derived from the ledger at ingest time (never during a scrape) and
+ * committed back into it as cursors, so that the Prometheus families stay a pure
+ * read of the ledger:
+ *
+ * - **Model folding** (`derived:model-fold`). Model names become label values;
+ *   past `maxModels` distinct names the rest are exported as `other`. Counters
+ *   must never decrease, and moving a model *out* of `other` would decrease
+ *   `other`. So the decision is sticky and persisted: a model is decided once,
+ *   when the derived source first sees it (largest lifetime message counts first
+ *   while places are free), and a folded model stays folded for good, across
+ *   restarts. Lowering `--max-models` later folds the smallest admitted models
+ *   (that only moves counts *into* `other`, which only grows); raising it admits
+ *   new models only. Between a model's first call and the end of that ingest
+ *   cycle it is exported under its own name (it can only move into `other`).
+ *
+ * - **Messages-left estimate** (`derived:quota-estimates`). For each provider
+ *   quota window: the ledger's completed calls of that provider since the window
+ *   started (reset time minus window length), extrapolated with the provider's
+ *   used ratio: left = used_calls * (1 - ratio) / ratio. When the provider gave
+ *   no usable figure (ratio 0, no calls counted in the window, or no report at
+ *   all) the published rate card is the fallback. Calls, not prompts: see
+ *   docs/quota.md for why this is rough.
+ */
+import type { Ledger, QuotaRow } from '../ledger/ledger.js';
+import type { Cursor, PollContext, Source, SourceBatch } from '../model.js';
+import { parseWindow } from '../ledger/windows.js';
+import type { RateCard } from '../pricing/rate-card.js';
+
+export const FOLD_KEY = 'derived:model-fold';
+export const ESTIMATES_KEY = 'derived:quota-estimates';
+export const OTHER_MODEL = 'other';
+/** Quota rows with this limit carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
+export const REFRESH_LIMIT = '_refresh';
+
+export interface FoldState extends Cursor {
+  max: number;
+  admitted: string[];
+  folded: string[];
+}
+
+export interface QuotaEstimate {
+  provider: string;
+  limit: string;
+  window: string;
+  messagesLeft: number;
+  /** provider: from the used ratio; rate_card: from the published table */
+  basis: 'provider' | 'rate_card';
+  /** reset time of the provider window the estimate is for; null for rate-card windows */
+  resetsAtMs: number | null;
+  /** calls the ledger counted in the window */
+  used: number;
+}
+
+export interface EstimatesState extends Cursor {
+  estimates: QuotaEstimate[];
+}
+
+/** Ledger provider ids whose calls consume a quota provider's windows. */
+export const QUOTA_PROVIDER_ALIASES: Record<string, string[]> = {
+  'openai-codex': ['openai-codex', 'codex', 'codex-cli'],
+  anthropic: ['anthropic', 'claude-cli'],
+};
+
+/** Model filter for model-scoped limits (SQL LIKE pattern on lower(model)); undefined = not countable. */
+export function limitModelPattern(provider: string, limit: string): string | null | undefined {
+  if (provider === 'openai-codex') return limit === 'codex' ? null : undefined;
+  if (provider === 'anthropic') {
+    if (limit === 'claude') return null;
+    if (limit === 'claude_opus') return '%opus%';
+    if (limit === 'claude_sonnet') return '%sonnet%';
+    return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * One row per (provider, limit, window): the newest report across agents and
+ * origins (rollouts, polling). Reports whose window has already reset are dropped:
+ * their ratio belongs to a window that is over. Refresh-status rows are excluded.
+ */
+export function mergeQuota(rows: QuotaRow[], nowMs: number): QuotaRow[] {
+  const best = new Map<string, QuotaRow>();
+  for (const r of rows) {
+    if (r.limit === REFRESH_LIMIT) continue;
+    if (r.resetsAtMs !== null && r.resetsAtMs <= nowMs) continue;
+    const k = `${r.provider}\u0000${r.limit}\u0000${r.window}`;
+    const cur = best.get(k);
+    if (!cur || r.observedAtMs > cur.observedAtMs || (r.observedAtMs === cur.observedAtMs && r.usedRatio > cur.usedRatio)) {
+      best.set(k, r);
+    }
+  }
+  return [...best.values()].sort((a, b) => {
+    const ka = `${a.provider}\u0000${a.limit}\u0000${a.window}`;
+    const kb = `${b.provider}\u0000${b.limit}\u0000${b.window}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/** Maps a model name to its label value under a fold state (undecided models keep their name). */
+export function modelFolder(state: FoldState | undefined): (model: string) => string {
+  if (!state || state.folded.length === 0) return (m) => m;
+  const folded = new Set(state.folded);
+  return (m) => (folded.has(m) ? OTHER_MODEL : m);
+}
+
+export interface DerivedOptions {
+  maxModels: number;
+  rateCard: RateCard;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The source that recomputes the derived state after the other sources of a cycle. */
+export class DerivedStateSource implements Source {
+  readonly name = 'derived';
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly opts: DerivedOptions,
+  ) {}
+
+  *poll(ctx: PollContext): Iterable<SourceBatch> {
+    const cursors: Array<[string, Cursor | null]> = [];
+    const prevFold = ctx.cursors.get(FOLD_KEY) as FoldState | undefined;
+    const fold = this.fold(prevFold);
+    if (!sameJson(fold, prevFold)) cursors.push([FOLD_KEY, fold]);
+    const prevEst = ctx.cursors.get(ESTIMATES_KEY) as EstimatesState | undefined;
+    const est: EstimatesState = { estimates: this.estimates(ctx.nowMs()) };
+    if (!sameJson(est, prevEst ?? { estimates: [] })) cursors.push([ESTIMATES_KEY, est]);
+    if (cursors.length === 0) return;
+    yield {
+      kind: 'transcript',
+      context: { stateDir: '', agent: '', sessionId: null, sessionKey: null, source: 'derived', where: 'derived state' },
+      records: [],
+      calls: [],
+      cursors,
+      bytesRead: 0,
+      linesRead: 0,
+      filesRead: 0,
+    };
+  }
+
+  /** Sticky model admission (see the module comment). */
+  fold(prev: FoldState | undefined): FoldState {
+    const max = Math.max(1, Math.floor(this.opts.maxModels));
+    const messages = new Map<string, number>();
+    for (const t of this.ledger.totals()) messages.set(t.model, (messages.get(t.model) ?? 0) + t.messages);
+    const admitted = new Set(prev?.admitted ?? []);
+    const folded = new Set(prev?.folded ?? []);
+    const byCount = (a: string, b: string) => (messages.get(b) ?? 0) - (messages.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
+    if (admitted.size > max) {
+      const keep = [...admitted].sort(byCount);
+      for (const m of keep.slice(max)) {
+        admitted.delete(m);
+        folded.add(m);
+      }
+    }
+    const fresh = [...messages.keys()].filter((m) => !admitted.has(m) && !folded.has(m) && m !== OTHER_MODEL).sort(byCount);
+    for (const m of fresh) {
+      if (admitted.size < max) admitted.add(m);
+      else folded.add(m);
+    }
+    return { max, admitted: [...admitted].sort(), folded: [...folded].sort() };
+  }
+
+  private count(provider: string, pattern: string | null, sinceMs: number, nowMs: number): { n: number; topModel: string | null } {
+    const aliases = QUOTA_PROVIDER_ALIASES[provider] ?? [provider];
+    const params: unknown[] = [...aliases, sinceMs, nowMs];
+    let sql = `SELECT model, count(*) AS n FROM calls WHERE provider IN (${aliases.map(() => '?').join(', ')})
+      AND ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error'`;
+    if (pattern) {
+      sql += ` AND lower(model) LIKE ?`;
+      params.push(pattern);
+    }
+    sql += ` GROUP BY model ORDER BY n DESC, model`;
+    const rows = this.ledger.query<{ model: string; n: number }>(sql, ...params);
+    return { n: rows.reduce((s, r) => s + r.n, 0), topModel: rows[0]?.model ?? null };
+  }
+
+  /** Plan of the provider's subscription, from its reports or its auth profiles. */
+  private planOf(provider: string, reported: string | null): string | null {
+    if (reported) return reported;
+    for (const p of this.ledger.authProfiles()) {
+      const prov = p.provider === 'openai' && p.type === 'oauth' ? 'openai-codex' : p.provider;
+      if (prov === provider && p.plan) return p.plan;
+    }
+    return null;
+  }
+
+  private hasSubscription(provider: string): boolean {
+    return this.ledger.authProfiles().some((p) => {
+      const prov = p.provider === 'openai' && p.type === 'oauth' ? 'openai-codex' : p.provider;
+      return prov === provider && (p.type === 'oauth' || p.type === 'token');
+    });
+  }
+
+  estimates(nowMs: number): QuotaEstimate[] {
+    const out: QuotaEstimate[] = [];
+    const merged = mergeQuota(this.ledger.quota(), nowMs);
+    const reported = new Set<string>();
+    for (const q of merged) {
+      reported.add(`${q.provider}\u0000${q.limit}\u0000${q.window}`);
+      const pattern = limitModelPattern(q.provider, q.limit);
+      if (pattern === undefined) continue; // cannot tell which calls this limit counts
+      const windowMs = q.windowMinutes * 60_000;
+      const since = q.resetsAtMs !== null ? q.resetsAtMs - windowMs : nowMs - windowMs;
+      const c = this.count(q.provider, pattern, since, nowMs);
+      const u = q.usedRatio;
+      let left: number | null = null;
+      let basis: QuotaEstimate['basis'] = 'provider';
+      if (u >= 1) left = 0;
+      else if (u >= 0.01 && c.n > 0) left = Math.round((c.n * (1 - u)) / u);
+      else {
+        const card = this.opts.rateCard.lookup({
+          provider: q.provider,
+          limit: q.limit,
+          window: q.window,
+          plan: this.planOf(q.provider, q.plan),
+          model: c.topModel,
+        });
+        if (card) {
+          left = Math.max(0, Math.round(card.messages * (1 - u)));
+          basis = 'rate_card';
+        }
+      }
+      if (left !== null) {
+        out.push({ provider: q.provider, limit: q.limit, window: q.window, messagesLeft: left, basis, resetsAtMs: q.resetsAtMs, used: c.n });
+      }
+    }
+    // No provider figure at all: the rate card alone, for subscriptions we know of.
+    for (const w of this.opts.rateCard.windows()) {
+      if (reported.has(`${w.provider}\u0000${w.limit}\u0000${w.window}`)) continue;
+      if (!this.hasSubscription(w.provider)) continue;
+      const spec = parseWindow(w.window);
+      const pattern = limitModelPattern(w.provider, w.limit);
+      if (!spec || pattern === undefined) continue;
+      const c = this.count(w.provider, pattern, nowMs - spec.ms, nowMs);
+      const card = this.opts.rateCard.lookup({ ...w, plan: this.planOf(w.provider, null), model: c.topModel });
+      if (!card) continue;
+      out.push({ ...w, messagesLeft: Math.max(0, card.messages - c.n), basis: 'rate_card', resetsAtMs: null, used: c.n });
+    }
+    return out;
+  }
+}

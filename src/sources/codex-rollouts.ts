@@ -1,0 +1,654 @@
+/**
+ * Source adapter for the Codex rollouts OpenClaw's Codex harness writes under each
+ * agent: `agent/codex-home/` (the per-agent CODEX_HOME), `agent/cli-auth/codex/<profile>/`
+ * (CLI-backend runs) and the older `agent/harness-auth/codex/<hash>/`. Each of those
+ * is a Codex home whose `sessions/YYYY/MM/DD/rollout-*.jsonl` and
+ * `archived_sessions/rollout-*.jsonl` files are Codex's own event logs.
+ *
+ * Two things come out of them:
+ *
+ * - **Quota.** Every `event_msg` / `token_count` carries `rate_limits`
+ *   (`limit_id`, `primary` / `secondary` with `used_percent`, `window_minutes`,
+ *   `resets_at`, and `plan_type`). Per limit id the latest *usable* snapshot (at
+ *   least one window with a number) wins; its windows are named by duration
+ *   (300 min -> `5h`, 10080 min -> `7d`), never by slot, and a window absent from
+ *   that snapshot is not exported any more. One `quota` batch per agent
+ *   (origin `codex-rollouts`) replaces the previous one when the result changes.
+ *
+ * - **Calls.** Every `token_count` whose cumulative `total_token_usage` moved is
+ *   one model response; its `last_token_usage` is the call's usage (Codex input
+ *   includes cached input, so input = input_tokens - cached_input_tokens and
+ *   cache_read = cached_input_tokens; output includes reasoning). A repeated
+ *   snapshot (same total) is not a call.
+ *
+ * Mirror dedupe. OpenClaw also mirrors the final assistant message of each Codex
+ * turn into its own transcript, with `idempotencyKey`
+ * `codex-app-server:<thread>:<turn>:assistant` and (per third-party parsers) the
+ * usage of the turn's last model response. So the rollout's *last* call of each
+ * turn and the transcript's mirror row are the same call. Both get the same
+ * identity, `codexTurnIdentity(thread, turn)`: the rollout holds a turn's latest
+ * call back (in its cursor) until the turn ends (`task_complete`,
+ * `turn_aborted`, the next turn, or an hour without writes) and commits it under
+ * that identity; the ingest cycle gives the mirror row the same identity
+ * (the transcript parser recognises the mirror's idempotencyKey). Whichever is read first is counted, the other is a
+ * duplicate. Every other call of the turn exists only in the rollout and gets
+ * its own identity (thread + cumulative totals), so rollout-only usage is
+ * counted exactly once across re-reads, renames into `archived_sessions/` and
+ * copies of the same thread in several homes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
+import { callIdentity, codexTurnIdentity, parseMirrorKey, shortHash, toEpochMs } from '../parse/transcript-line.js';
+import { safeToken } from '../parse/session-kind.js';
+import { asRecord } from './json-file.js';
+
+/** Provider label for ChatGPT-subscription Codex usage (calls and quota). */
+export const CODEX_PROVIDER = 'openai-codex';
+export const ROLLOUT_ORIGIN = 'codex-rollouts';
+export const ROLLOUT_SOURCE = 'rollout';
+
+export interface CodexRolloutOptions {
+  /** Longest line kept, in bytes. */
+  maxLineBytes?: number;
+  /** Bytes of input per committed batch. */
+  batchBytes?: number;
+  /** A turn without an end marker is closed after this long without writes. */
+  staleTurnMs?: number;
+}
+
+interface WindowObs {
+  window: string;
+  windowMinutes: number;
+  usedRatio: number;
+  resetsAtMs: number | null;
+}
+
+interface LimitObs {
+  observedAtMs: number;
+  plan: string | null;
+  windows: WindowObs[];
+}
+
+interface PendingCall {
+  call: ParsedCall;
+  turn: string;
+}
+
+/** What the parser carries between reads of one rollout (persisted in its cursor). */
+interface RolloutState {
+  thread: string | null;
+  modelProvider: string | null;
+  model: string | null;
+  turn: string | null;
+  /** Turns whose final identity was used already (bounded: last few). */
+  finalTurns: string[];
+  /** Last cumulative total_token_usage, as "in/cached/out/reasoning/total". */
+  prevTotal: string | null;
+  pending: PendingCall | null;
+  limits: Record<string, LimitObs>;
+}
+
+interface RolloutCursor extends Cursor {
+  dev: number;
+  ino: number;
+  offset: number;
+  size: number;
+  head: string;
+  headLen: number;
+  mtimeMs: number;
+  state: RolloutState;
+}
+
+const HEAD_BYTES = 256;
+const READ_CHUNK = 1 << 20;
+const NL = 10;
+const SNIFF_BYTES = 512;
+const MARKERS = ['session_meta', 'turn_context', 'token_count', 'task_started', 'task_complete', 'turn_aborted'].map((s) =>
+  Buffer.from(s),
+);
+const ROLLOUT_NAME = /^rollout-.*\.jsonl$/;
+
+export function rolloutCursorKey(file: string): string {
+  return `rollout:${file}`;
+}
+
+/** 300 -> "5h", 10080 -> "7d", 45 -> "45m". */
+export function windowName(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** A usable rate-limit snapshot of one `token_count`, or null. */
+export function parseRateLimits(v: unknown, eventMs: number): { limit: string; obs: LimitObs } | null {
+  const rl = asRecord(v);
+  if (!rl) return null;
+  const windows: WindowObs[] = [];
+  for (const slot of ['primary', 'secondary']) {
+    const w = asRecord(rl[slot]);
+    if (!w) continue;
+    const pct = num(w.used_percent);
+    const mins = num(w.window_minutes);
+    if (pct === null || mins === null || mins <= 0 || !Number.isInteger(mins)) continue;
+    let resetsAtMs: number | null = null;
+    const at = num(w.resets_at);
+    const inS = num(w.resets_in_seconds);
+    if (at !== null && at > 0) resetsAtMs = toEpochMs(at);
+    else if (inS !== null && inS >= 0 && eventMs > 0) resetsAtMs = eventMs + inS * 1000;
+    const name = windowName(mins);
+    if (windows.some((x) => x.window === name)) continue;
+    windows.push({ window: name, windowMinutes: mins, usedRatio: Math.min(1, Math.max(0, pct / 100)), resetsAtMs });
+  }
+  if (windows.length === 0) return null;
+  const plan = str(rl.plan_type);
+  return {
+    limit: safeToken(str(rl.limit_id) ?? 'codex'),
+    obs: { observedAtMs: eventMs, plan: plan ? safeToken(plan) : null, windows },
+  };
+}
+
+function emptyState(): RolloutState {
+  return { thread: null, modelProvider: null, model: null, turn: null, finalTurns: [], prevTotal: null, pending: null, limits: {} };
+}
+
+function headHash(buf: Buffer): string {
+  return createHash('sha1').update(buf).digest('base64url');
+}
+
+function readHead(fd: number, len: number): Buffer {
+  const b = Buffer.alloc(len);
+  const n = fs.readSync(fd, b, 0, len, 0);
+  return b.subarray(0, n);
+}
+
+function sniff(buf: Buffer, start: number, end: number): boolean {
+  const stop = Math.min(end, start + SNIFF_BYTES);
+  for (const m of MARKERS) {
+    const i = buf.indexOf(m, start);
+    if (i !== -1 && i + m.length <= stop) return true;
+  }
+  return false;
+}
+
+/** Thread id from a rollout file name (`rollout-<ts>-<uuid>.jsonl`), for files without session_meta. */
+function threadFromName(file: string): string {
+  const m = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(file);
+  return m ? m[1].toLowerCase() : `file-${shortHash(path.basename(file), 12)}`;
+}
+
+/** Applies rollout events to a state; emits finished calls. */
+class RolloutParser {
+  readonly calls: ParsedCall[] = [];
+  constructor(
+    readonly state: RolloutState,
+    private readonly fallbackThread: string,
+    private readonly fallbackMs: number,
+  ) {}
+
+  private thread(): string {
+    return this.state.thread ?? this.fallbackThread;
+  }
+
+  private provider(): string {
+    const p = this.state.modelProvider;
+    return p === null || p.toLowerCase() === 'openai' ? CODEX_PROVIDER : safeToken(p);
+  }
+
+  /** Commits the pending call as its turn's final call. */
+  closeTurn(turn: string | null): void {
+    const p = this.state.pending;
+    if (!p || (turn !== null && p.turn !== turn)) return;
+    this.state.pending = null;
+    if (this.state.finalTurns.includes(p.turn)) {
+      this.calls.push(p.call); // the turn's final identity is taken: keep the call's own
+      return;
+    }
+    this.state.finalTurns.push(p.turn);
+    if (this.state.finalTurns.length > 8) this.state.finalTurns.shift();
+    this.calls.push({ ...p.call, dedupeKey: codexTurnIdentity(this.thread(), p.turn) });
+  }
+
+  private startTurn(turn: string | null): void {
+    if (!turn || turn === this.state.turn) return;
+    this.closeTurn(null);
+    this.state.turn = turn;
+  }
+
+  line(text: string): void {
+    let e: Record<string, unknown> | null;
+    try {
+      e = asRecord(JSON.parse(text));
+    } catch {
+      return; // a non-JSON line in Codex's own file: not ours to count
+    }
+    if (!e) return;
+    const payload = asRecord(e.payload);
+    if (!payload) return;
+    switch (e.type) {
+      case 'session_meta':
+        if (this.state.thread === null && str(payload.id)) this.state.thread = payload.id as string;
+        if (this.state.modelProvider === null && str(payload.model_provider)) this.state.modelProvider = payload.model_provider as string;
+        return;
+      case 'turn_context':
+        this.startTurn(str(payload.turn_id));
+        if (str(payload.model)) this.state.model = payload.model as string;
+        return;
+      case 'event_msg':
+        break;
+      default:
+        return;
+    }
+    switch (payload.type) {
+      case 'task_started':
+        this.startTurn(str(payload.turn_id));
+        return;
+      case 'task_complete':
+      case 'turn_aborted':
+        this.closeTurn(str(payload.turn_id));
+        return;
+      case 'token_count':
+        break;
+      default:
+        return;
+    }
+    const ts = toEpochMs(e.timestamp) ?? this.fallbackMs;
+    const rl = parseRateLimits(payload.rate_limits, ts);
+    if (rl) {
+      const prev = this.state.limits[rl.limit];
+      if (!prev || prev.observedAtMs <= rl.obs.observedAtMs) this.state.limits[rl.limit] = rl.obs;
+    }
+    this.tokenCount(asRecord(payload.info), ts);
+  }
+
+  private tokenCount(info: Record<string, unknown> | null, ts: number): void {
+    if (!info) return;
+    const total = asRecord(info.total_token_usage);
+    const last = asRecord(info.last_token_usage);
+    const n = (o: Record<string, unknown> | null, k: string) => Math.max(0, num(o?.[k]) ?? 0);
+    let totalKey: string | null = null;
+    if (total) {
+      totalKey = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens', 'total_tokens']
+        .map((k) => n(total, k))
+        .join('/');
+      if (totalKey === this.state.prevTotal) return; // repeated snapshot, not a new response
+    }
+    let inTok: number;
+    let cached: number;
+    let out: number;
+    if (last) {
+      inTok = n(last, 'input_tokens');
+      cached = Math.max(n(last, 'cached_input_tokens'), n(last, 'cache_read_input_tokens'));
+      out = n(last, 'output_tokens');
+    } else if (total && this.state.prevTotal === null) {
+      inTok = n(total, 'input_tokens');
+      cached = n(total, 'cached_input_tokens');
+      out = n(total, 'output_tokens');
+    } else if (total && this.state.prevTotal !== null) {
+      const [pi, pc, po] = this.state.prevTotal.split('/').map(Number);
+      inTok = Math.max(0, n(total, 'input_tokens') - pi);
+      cached = Math.max(0, n(total, 'cached_input_tokens') - pc);
+      out = Math.max(0, n(total, 'output_tokens') - po);
+    } else {
+      return;
+    }
+    if (totalKey !== null) this.state.prevTotal = totalKey;
+    cached = Math.min(cached, inTok);
+    if (inTok + out === 0) return;
+    const provider = this.provider();
+    const model = this.state.model ?? 'unknown';
+    const input = inTok - cached;
+    const call: ParsedCall = {
+      dedupeKey: callIdentity({
+        responseId: null,
+        entryId: `codex-rollout:${this.thread()}`,
+        messageTs: totalKey ?? `${ts}`,
+        provider,
+        model,
+        input,
+        output: out,
+        cacheRead: cached,
+        cacheWrite: 0,
+      }),
+      tsMs: ts,
+      provider,
+      model,
+      input,
+      output: out,
+      cacheRead: cached,
+      cacheWrite: 0,
+      costUsd: null,
+      stopReason: 'stop',
+      errorCategory: null,
+      latencyMs: null,
+    };
+    if (this.state.turn === null) {
+      this.calls.push(call); // no turn ids (older Codex): nothing to pair with a mirror
+      return;
+    }
+    if (this.state.pending) {
+      // A newer response of the same turn exists, so the pending one was not the last.
+      this.calls.push(this.state.pending.call);
+    }
+    this.state.pending = { call, turn: this.state.turn };
+  }
+}
+
+function listDir(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export class CodexRolloutsSource implements Source {
+  readonly name = 'codex-rollouts';
+  private readonly maxLine: number;
+  private readonly batchBytes: number;
+  private readonly staleTurnMs: number;
+
+  constructor(
+    private readonly agent: AgentDir,
+    opts: CodexRolloutOptions = {},
+  ) {
+    this.maxLine = opts.maxLineBytes ?? 32 * 1024 * 1024;
+    this.batchBytes = opts.batchBytes ?? 8 * 1024 * 1024;
+    this.staleTurnMs = opts.staleTurnMs ?? 3600_000;
+  }
+
+  private agentDir(): string {
+    return path.join(this.agent.root, 'agent');
+  }
+
+  /** Codex homes under the agent. */
+  homes(): string[] {
+    const base = this.agentDir();
+    const out: string[] = [];
+    const home = path.join(base, 'codex-home');
+    if (isDir(home)) out.push(home);
+    for (const parent of [path.join(base, 'cli-auth', 'codex'), path.join(base, 'harness-auth', 'codex')]) {
+      for (const d of listDir(parent).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        if (d.isDirectory()) out.push(path.join(parent, d.name));
+      }
+    }
+    return out;
+  }
+
+  /** Every rollout file of the agent, sorted. */
+  files(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      for (const d of listDir(dir)) {
+        const p = path.join(dir, d.name);
+        if (d.isDirectory() && depth > 0) walk(p, depth - 1);
+        else if (d.isFile() && ROLLOUT_NAME.test(d.name)) out.push(p);
+      }
+    };
+    for (const h of this.homes()) {
+      walk(path.join(h, 'sessions'), 4);
+      walk(path.join(h, 'archived_sessions'), 4);
+    }
+    return out.sort();
+  }
+
+  watchPaths(): string[] {
+    const dirs = new Set<string>();
+    for (const h of this.homes()) {
+      for (const sub of ['sessions', 'archived_sessions']) if (isDir(path.join(h, sub))) dirs.add(path.join(h, sub));
+    }
+    // The newest day folder of each home, where Codex is appending now.
+    const byHome = new Map<string, string>();
+    for (const f of this.files()) {
+      const d = path.dirname(f);
+      const h = d.split(`${path.sep}sessions${path.sep}`)[0];
+      if (!byHome.has(h) || d > byHome.get(h)!) byHome.set(h, d);
+    }
+    for (const d of byHome.values()) dirs.add(d);
+    return [...dirs].sort();
+  }
+
+  private context(file: string): TranscriptContext {
+    return { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: ROLLOUT_SOURCE, where: file };
+  }
+
+  *poll(ctx: PollContext): Iterable<SourceBatch> {
+    const prefix = rolloutCursorKey(this.agentDir() + path.sep);
+    const files = this.files();
+    const listed = new Set(files);
+    const known = ctx.cursors.keysWithPrefix(prefix);
+    const byInode = new Map<string, string>();
+    for (const k of known) {
+      const c = ctx.cursors.get(k) as RolloutCursor | undefined;
+      if (c && !listed.has(k.slice('rollout:'.length))) byInode.set(`${c.dev}:${c.ino}`, k);
+    }
+    const adopted = new Set<string>();
+    const states = new Map<string, RolloutState>();
+    for (const file of files) yield* this.pollFile(file, ctx, byInode, adopted, states);
+    const gone: Array<[string, null]> = [];
+    for (const k of known) if (!listed.has(k.slice('rollout:'.length)) && !adopted.has(k)) gone.push([k, null]);
+    if (gone.length > 0) {
+      yield { kind: 'transcript', context: this.context(this.agentDir()), records: [], calls: [], cursors: gone, bytesRead: 0, linesRead: 0, filesRead: 0 };
+    }
+    const q = this.quotaBatch(files, ctx, states);
+    if (q) yield q;
+  }
+
+  /** The agent's quota snapshot: per limit id, the newest usable report across its rollouts. */
+  private quotaBatch(files: string[], ctx: PollContext, states: Map<string, RolloutState>): SourceBatch | null {
+    const best = new Map<string, LimitObs>();
+    for (const f of files) {
+      const st = states.get(f) ?? (ctx.cursors.get(rolloutCursorKey(f)) as RolloutCursor | undefined)?.state;
+      for (const [limit, obs] of Object.entries(st?.limits ?? {})) {
+        const cur = best.get(limit);
+        if (!cur || obs.observedAtMs > cur.observedAtMs) best.set(limit, obs);
+      }
+    }
+    const observations: QuotaObservation[] = [];
+    for (const [limit, obs] of [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      for (const w of obs.windows) {
+        observations.push({
+          provider: CODEX_PROVIDER,
+          limit,
+          window: w.window,
+          windowMinutes: w.windowMinutes,
+          usedRatio: w.usedRatio,
+          resetsAtMs: w.resetsAtMs,
+          observedAtMs: obs.observedAtMs,
+          plan: obs.plan,
+        });
+      }
+    }
+    const key = `rollout-quota:${this.agent.root}`;
+    const prev = ctx.cursors.get(key) as { hash?: string } | undefined;
+    const hash = shortHash(JSON.stringify(observations));
+    if (prev?.hash === hash || (!prev && observations.length === 0)) return null;
+    return {
+      kind: 'quota',
+      stateDir: this.agent.stateDir,
+      agent: this.agent.agent,
+      origin: ROLLOUT_ORIGIN,
+      observations,
+      cursors: [[key, observations.length === 0 ? null : { hash }]],
+    };
+  }
+
+  private *pollFile(
+    file: string,
+    ctx: PollContext,
+    byInode: Map<string, string>,
+    adopted: Set<string>,
+    states: Map<string, RolloutState>,
+  ): Iterable<SourceBatch> {
+    const key = rolloutCursorKey(file);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `stat failed (${code})` });
+      return;
+    }
+    const pendingCursors: Array<[string, Cursor | null]> = [];
+    let cur = ctx.cursors.get(key) as RolloutCursor | undefined;
+    if (!cur) {
+      const oldKey = byInode.get(`${st.dev}:${st.ino}`);
+      if (oldKey) {
+        // Moved (e.g. into archived_sessions/): continue where the old path stopped.
+        cur = ctx.cursors.get(oldKey) as RolloutCursor;
+        adopted.add(oldKey);
+        byInode.delete(`${st.dev}:${st.ino}`);
+        pendingCursors.push([oldKey, null]);
+      }
+    }
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `open failed (${code})` });
+      if (cur) states.set(file, cur.state);
+      return;
+    }
+    try {
+      let offset = 0;
+      let state = emptyState();
+      if (cur) {
+        const sameFile = cur.ino === st.ino && cur.dev === st.dev;
+        const headOk = sameFile && st.size >= cur.offset && headHash(readHead(fd, cur.headLen)) === cur.head;
+        if (headOk) {
+          offset = cur.offset;
+          state = JSON.parse(JSON.stringify(cur.state)) as RolloutState;
+        }
+      }
+      const stale = st.mtimeMs < ctx.nowMs() - this.staleTurnMs;
+      if (cur && offset === cur.offset && st.size === cur.size && pendingCursors.length === 0) {
+        // Nothing new. Close a turn that never got its end marker once the file went quiet.
+        if (stale && state.pending) {
+          const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
+          parser.closeTurn(null);
+          yield this.batch(file, [...parser.calls], [[key, { ...cur, state }]], 0, 0, 0);
+        }
+        states.set(file, state);
+        return;
+      }
+      yield* this.read(fd, file, st, offset, state, stale, pendingCursors);
+      states.set(file, state);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private batch(
+    file: string,
+    calls: ParsedCall[],
+    cursors: Array<[string, Cursor | null]>,
+    bytes: number,
+    lines: number,
+    files: number,
+  ): SourceBatch {
+    return { kind: 'transcript', context: this.context(file), records: [], calls, cursors, bytesRead: bytes, linesRead: lines, filesRead: files };
+  }
+
+  /** Reads complete lines from `start`, parsing the ones that matter; batches by size. */
+  private *read(
+    fd: number,
+    file: string,
+    st: fs.Stats,
+    start: number,
+    state: RolloutState,
+    stale: boolean,
+    pendingCursors: Array<[string, Cursor | null]>,
+  ): Iterable<SourceBatch> {
+    const key = rolloutCursorKey(file);
+    const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
+    let buf = Buffer.allocUnsafe(READ_CHUNK);
+    let carry = 0;
+    let pos = start;
+    let consumed = start;
+    let skipping = false;
+    let bytes = 0;
+    let lines = 0;
+    let sinceBatch = 0;
+    let eof = false;
+    const cursor = (): RolloutCursor => {
+      const head = readHead(fd, Math.min(HEAD_BYTES, consumed));
+      return {
+        dev: st.dev,
+        ino: st.ino,
+        offset: consumed,
+        size: Math.max(consumed, st.size),
+        head: headHash(head),
+        headLen: head.length,
+        mtimeMs: st.mtimeMs,
+        state: JSON.parse(JSON.stringify(state)) as RolloutState,
+      };
+    };
+    while (!eof) {
+      if (carry === buf.length) {
+        if (buf.length * 2 <= this.maxLine) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, carry);
+          buf = bigger;
+        } else {
+          skipping = true;
+          consumed += carry;
+          bytes += carry;
+          carry = 0;
+        }
+      }
+      const n = fs.readSync(fd, buf, carry, buf.length - carry, pos);
+      if (n === 0) eof = true;
+      pos += n;
+      const end = carry + n;
+      let lineStart = 0;
+      for (;;) {
+        const nl = buf.indexOf(NL, lineStart);
+        if (nl === -1 || nl >= end) break;
+        lines++;
+        if (skipping) {
+          skipping = false; // an over-long line is a response item (tool output, image), never a token count
+        } else if (nl > lineStart && sniff(buf, lineStart, nl)) {
+          parser.line(buf.toString('utf8', lineStart, nl));
+        }
+        const len = nl + 1 - lineStart;
+        consumed += len;
+        bytes += len;
+        sinceBatch += len;
+        lineStart = nl + 1;
+      }
+      carry = end - lineStart;
+      if (carry > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, end);
+      if (skipping) {
+        consumed += carry;
+        bytes += carry;
+        carry = 0;
+      }
+      if (sinceBatch >= this.batchBytes && !eof) {
+        yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor()]], bytes, lines, 0);
+        bytes = 0;
+        lines = 0;
+        sinceBatch = 0;
+      }
+    }
+    if (stale && state.pending && carry === 0) parser.closeTurn(null);
+    yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor()]], bytes, lines, 1);
+  }
+}
