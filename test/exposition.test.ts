@@ -83,7 +83,7 @@ test('demo mode says DEMO in every help text', async () => {
 
 test('--max-series keeps or drops a histogram series whole', async () => {
   const { SeriesBudget } = await import('../src/sinks/prometheus/render.js');
-  const hist = (model: string) => [
+  const hist = (model: string): Array<{ suffix: string; labels: Record<string, string>; value: number }> => [
     { suffix: '_bucket', labels: { model, le: '1' }, value: 1 },
     { suffix: '_bucket', labels: { model, le: '+Inf' }, value: 2 },
     { suffix: '_sum', labels: { model }, value: 3 },
