@@ -5,13 +5,11 @@
  * Prints one JSON line.
  */
 import { Ledger } from '../src/ledger/ledger.js';
-import { Ingestor } from '../src/ingest/cycle.js';
+import { createIngestor } from '../src/ingest/pipeline.js';
 import { IngestStats } from '../src/ingest/stats.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { startServer } from '../src/sinks/http/server.js';
-import { sourcesFor } from '../src/sources/index.js';
 import { Logger } from '../src/util/log.js';
-import { DEFAULT_WINDOWS } from '../src/ledger/windows.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,7 +25,7 @@ async function main(): Promise<void> {
   const [mode, stateDir, dataDir] = process.argv.slice(2);
   const ledger = Ledger.open(dataDir);
   const stats = new IngestStats();
-  const ingestor = new Ingestor(ledger, () => sourcesFor([stateDir]), { log: new Logger('silent'), stats, windows: DEFAULT_WINDOWS });
+  const ingestor = createIngestor(ledger, () => [stateDir], { log: new Logger('silent'), stats });
   if (mode === 'ingest') {
     const t0 = performance.now();
     await ingestor.trigger();

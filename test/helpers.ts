@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../src/ledger/ledger.js';
-import { Ingestor } from '../src/ingest/cycle.js';
-import { sourcesFor } from '../src/sources/index.js';
+import { createIngestor } from '../src/ingest/pipeline.js';
 import { Logger } from '../src/util/log.js';
 import { IngestStats } from '../src/ingest/stats.js';
 
@@ -111,7 +110,7 @@ export function totalsOf(ledger: Ledger): Totals {
 export async function ingestOnce(stateDirs: string[], dataDir: string, ledger?: Ledger) {
   const l = ledger ?? Ledger.open(dataDir);
   const stats = new IngestStats();
-  const ingestor = new Ingestor(l, () => sourcesFor(stateDirs), { log: new Logger('silent'), stats });
+  const ingestor = createIngestor(l, () => stateDirs, { log: new Logger('silent'), stats });
   const summary = await ingestor.trigger();
   return { ledger: l, stats, summary, ingestor };
 }

@@ -3,26 +3,25 @@
  * stdout. Useful for cron-style use, backfills and tests.
  */
 import { Ledger } from '../ledger/ledger.js';
-import { Ingestor } from '../ingest/cycle.js';
+import { createIngestor } from '../ingest/pipeline.js';
+import { LEDGER_HELP, LEDGER_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
 import { discoverStateDirs } from '../sources/discover.js';
-import { sourcesFor } from '../sources/index.js';
 import { Logger } from '../util/log.js';
 import { HISTORY_OPTIONS, UsageError, checkStateDirs, defaultDataDir, logLevel, parse, usableDataDir } from './args.js';
-import { DEFAULT_WINDOWS } from '../ledger/windows.js';
 
 export const INGEST_HELP = `Usage: clawmeter ingest [options]
 
 Read new OpenClaw history into the ledger once and print a JSON summary.
 
 Options:
-  --state-dir DIR      OpenClaw state directory (repeatable; default: discovered)
-  --data-dir DIR       where the ledger lives (default: $XDG_STATE_HOME/clawmeter)
-  --log-level LEVEL    debug, info, warn, error or silent (default info)
-  -h, --help           show this help
+  --state-dir DIR        OpenClaw state directory (repeatable; default: discovered)
+  --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter)
+  --log-level LEVEL      debug, info, warn, error or silent (default info)
+${LEDGER_HELP}  -h, --help             show this help
 `;
 
 export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parse(argv, HISTORY_OPTIONS);
+  const { values } = parse(argv, { ...HISTORY_OPTIONS, ...LEDGER_OPTIONS });
   if (values.help) {
     process.stdout.write(INGEST_HELP);
     return 0;
@@ -34,10 +33,11 @@ export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = proces
   if (found.stateDirs.length === 0) {
     throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
   }
+  const usage = resolveUsageOptions(values, env);
   const dataDir = usableDataDir(values['data-dir'] ?? defaultDataDir(env));
   const ledger = Ledger.open(dataDir);
   try {
-    const ingestor = new Ingestor(ledger, () => sourcesFor(found.stateDirs), { log, windows: DEFAULT_WINDOWS });
+    const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage });
     const s = await ingestor.trigger();
     const st = ingestor.stats;
     const out = {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
-import { Ingestor } from '../ingest/cycle.js';
+import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { parseListen, startServer } from '../sinks/http/server.js';
 import { discoverStateDirs } from '../sources/discover.js';
@@ -26,7 +26,6 @@ import {
 } from './args.js';
 import { version } from './version.js';
 import { USAGE_HELP, USAGE_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
-import { DerivedStateSource } from '../quota/derived.js';
 import { QuotaPoller } from '../quota/poller.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
@@ -119,11 +118,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     usage.poll && !demo
       ? new QuotaPoller({ stateDirs: () => stateDirs, ...usage.poll, log, onUpdate: () => void runCycle() })
       : null;
-  const derived = new DerivedStateSource(ledger, { maxModels: usage.maxModels, rateCard: usage.rateCard });
-  const ingestor = new Ingestor(ledger, () => [...sourcesFor(stateDirs), ...(poller ? [poller.source()] : []), derived], {
+  const ingestor = createIngestor(ledger, () => stateDirs, {
     log,
-    windows: usage.windows,
-    estimateCost: usage.pricing.estimator(),
+    usage,
+    extraSources: () => (poller ? [poller.source()] : []),
   });
   const renderer = new MetricsRenderer(ledger, ingestor.stats, {
     version: version(),

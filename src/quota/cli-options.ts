@@ -8,21 +8,33 @@ import { loadPricing, type Pricing } from '../pricing/prices.js';
 import { loadRateCard, type RateCard } from '../pricing/rate-card.js';
 import { DEFAULT_ANTHROPIC_BASE, DEFAULT_CODEX_BASE } from './poller.js';
 
-export const USAGE_OPTIONS = {
+/** Flags that shape what goes into the ledger (every command that ingests takes them). */
+export const LEDGER_OPTIONS = {
   windows: { type: 'string' },
   'max-models': { type: 'string' },
   pricing: { type: 'string' },
   'rate-card': { type: 'string' },
+} as const satisfies OptionSpec;
+
+export const LEDGER_HELP = `  --windows LIST         rolling windows for openclaw_usage_window_* (default 5h,7d)
+  --max-models N         distinct model label values before the rest are folded into "other" (default 25)
+  --pricing FILE         JSON price table merged over the built-in one (cost estimates; see docs/quota.md)
+  --rate-card FILE       JSON rate card merged over the built-in one (messages-left fallback)
+`;
+
+/** The settings with every flag at its default. */
+export function defaultUsageSettings(): UsageSettings {
+  return resolveUsageOptions({}, {});
+}
+
+export const USAGE_OPTIONS = {
+  ...LEDGER_OPTIONS,
   'poll-quota': { type: 'boolean' },
   'codex-usage-url': { type: 'string' },
   'anthropic-usage-url': { type: 'string' },
 } as const satisfies OptionSpec;
 
-export const USAGE_HELP = `  --windows LIST         rolling windows for openclaw_usage_window_* (default 5h,7d)
-  --max-models N         distinct model label values before the rest are folded into "other" (default 25)
-  --pricing FILE         JSON price table merged over the built-in one (cost estimates; see docs/quota.md)
-  --rate-card FILE       JSON rate card merged over the built-in one (messages-left fallback)
-  --poll-quota           poll the providers' usage endpoints with the OAuth access tokens of the
+export const USAGE_HELP = `${LEDGER_HELP}  --poll-quota           poll the providers' usage endpoints with the OAuth access tokens of the
                          auth store (openai-codex, anthropic); off by default, at most every 5 min
   --codex-usage-url URL  base URL for --poll-quota (default ${DEFAULT_CODEX_BASE}; CLAWMETER_CODEX_USAGE_URL)
   --anthropic-usage-url URL
