@@ -167,6 +167,11 @@ export type SourceBatch =
       cursors: Array<[string, Cursor | null]>;
     }
   | {
+      /** Persisted state of a source that is not tied to an input (e.g. derived state). */
+      kind: 'state';
+      cursors: Array<[string, Cursor | null]>;
+    }
+  | {
       kind: 'quota';
       stateDir: string;
       agent: string;

@@ -232,6 +232,9 @@ export class Ingestor {
           cursors: batch.cursors,
         });
         return { inserted: 0, duplicates: 0 };
+      case 'state':
+        this.ledger.commit({ cursors: batch.cursors });
+        return { inserted: 0, duplicates: 0 };
       case 'quota':
         this.ledger.commit({
           quota: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.observations },

@@ -1,6 +1,6 @@
 /**
  * State derived from the ledger at ingest time (never during a scrape) and
- * committed back into it as cursors, so that the Prometheus families stay a pure
+ * committed back into it as this source's persisted state (`state` batches), so that the Prometheus families stay a pure
  * read of the ledger:
  *
  * - **Model folding** (`derived:model-fold`). Model names become label values;
@@ -131,16 +131,7 @@ export class DerivedStateSource implements Source {
     const est: EstimatesState = { estimates: this.estimates(ctx.nowMs()) };
     if (!sameJson(est, prevEst ?? { estimates: [] })) cursors.push([ESTIMATES_KEY, est]);
     if (cursors.length === 0) return;
-    yield {
-      kind: 'transcript',
-      context: { stateDir: '', agent: '', sessionId: null, sessionKey: null, source: 'derived', where: 'derived state' },
-      records: [],
-      calls: [],
-      cursors,
-      bytesRead: 0,
-      linesRead: 0,
-      filesRead: 0,
-    };
+    yield { kind: 'state', cursors };
   }
 
   /** Sticky model admission (see the module comment). */
