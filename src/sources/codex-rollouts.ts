@@ -38,7 +38,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { HEAD_BYTES, headHash, headMatches, readHead } from './file-head.js';
 import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
 import { callIdentity, codexTurnIdentity, parseMirrorKey, shortHash, toEpochMs } from '../parse/transcript-line.js';
 import { safeToken } from '../parse/session-kind.js';
@@ -101,7 +101,6 @@ interface RolloutCursor extends Cursor {
   state: RolloutState;
 }
 
-const HEAD_BYTES = 256;
 const READ_CHUNK = 1 << 20;
 const NL = 10;
 const SNIFF_BYTES = 512;
@@ -161,15 +160,7 @@ function emptyState(): RolloutState {
   return { thread: null, modelProvider: null, model: null, turn: null, finalTurns: [], prevTotal: null, pending: null, limits: {} };
 }
 
-function headHash(buf: Buffer): string {
-  return createHash('sha1').update(buf).digest('base64url');
-}
 
-function readHead(fd: number, len: number): Buffer {
-  const b = Buffer.alloc(len);
-  const n = fs.readSync(fd, b, 0, len, 0);
-  return b.subarray(0, n);
-}
 
 function sniff(buf: Buffer, start: number, end: number): boolean {
   const stop = Math.min(end, start + SNIFF_BYTES);
@@ -532,7 +523,7 @@ export class CodexRolloutsSource implements Source {
       let state = emptyState();
       if (cur) {
         const sameFile = cur.ino === st.ino && cur.dev === st.dev;
-        const headOk = sameFile && st.size >= cur.offset && headHash(readHead(fd, cur.headLen)) === cur.head;
+        const headOk = sameFile && st.size >= cur.offset && headMatches(fd, cur);
         if (headOk) {
           offset = cur.offset;
           state = JSON.parse(JSON.stringify(cur.state)) as RolloutState;

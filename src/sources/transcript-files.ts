@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { HEAD_BYTES, headHash, headMatches, readHead } from './file-head.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, candidateText, mightBeModelCall } from '../parse/transcript-line.js';
 import { classifyTranscriptName, type TranscriptName } from './transcript-names.js';
@@ -39,7 +39,6 @@ interface FileCursor extends Cursor {
   mtimeMs?: number;
 }
 
-const HEAD_BYTES = 256;
 const READ_CHUNK = 1 << 20;
 const NL = 10;
 
@@ -49,15 +48,7 @@ export function transcriptCursorKey(file: string): string {
   return `file:${file}`;
 }
 
-function headHash(buf: Buffer): string {
-  return createHash('sha1').update(buf).digest('base64url');
-}
 
-function readHead(fd: number, len: number): Buffer {
-  const b = Buffer.alloc(len);
-  const n = fs.readSync(fd, b, 0, len, 0);
-  return b.subarray(0, n);
-}
 
 export class TranscriptFilesSource implements Source {
   readonly name = 'jsonl';
@@ -200,7 +191,7 @@ export class TranscriptFilesSource implements Source {
         const sameFile = cur.ino === st.ino && cur.dev === st.dev;
         let headOk = false;
         if (sameFile && st.size >= cur.offset && cur.headLen <= st.size) {
-          headOk = headHash(readHead(fd, cur.headLen)) === cur.head;
+          headOk = headMatches(fd, cur);
         }
         if (sameFile && headOk) offset = cur.offset;
         // else: replaced, truncated or rewritten in place; read it again from the start.
