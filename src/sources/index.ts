@@ -5,8 +5,10 @@
  */
 import type { Source } from '../model.js';
 import { AuthProfilesFileSource } from './auth-profiles.js';
+import { CodexRolloutsSource } from './codex-rollouts.js';
 import { listAgents } from './discover.js';
-import { SessionIndexSource } from './session-index.js';
+import { SessionIndexSource, TrajectoryKeysSource } from './session-index.js';
+import { SqliteStoreSource } from './sqlite-store.js';
 import { TranscriptFilesSource, type TranscriptFileOptions } from './transcript-files.js';
 
 export interface SourceOptions extends TranscriptFileOptions {}
@@ -16,8 +18,10 @@ export function sourcesFor(stateDirs: string[], opts: SourceOptions = {}): Sourc
   const rest: Source[] = [];
   for (const dir of stateDirs) {
     for (const agent of listAgents(dir)) {
-      index.push(new SessionIndexSource(agent), new AuthProfilesFileSource(agent));
+      index.push(new SessionIndexSource(agent), new TrajectoryKeysSource(agent), new AuthProfilesFileSource(agent));
+      index.push(new SqliteStoreSource(agent)); // store metadata before any transcript; its rows before the JSONL copies
       rest.push(new TranscriptFilesSource(agent, opts));
+      rest.push(new CodexRolloutsSource(agent));
     }
   }
   return [...index, ...rest];

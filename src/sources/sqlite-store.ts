@@ -1,0 +1,615 @@
+/**
+ * Source adapter for OpenClaw's per-agent SQLite store (2026.7.2 and later),
+ * `agents/<agent>/agent/openclaw-agent.sqlite`: transcripts (`transcript_events`,
+ * plain `event_json` or zstd `event_zstd`), archives kept inside the store
+ * (`session_transcript_archives`, sqlite-stored cold archives), session metadata
+ * (`session_nodes`/`session_windows` or `sessions`/`session_entries`) and credentials
+ * metadata (`auth_profile_store`/`auth_profile_state`).
+ *
+ * The store is live and OpenClaw is its only writer. clawmeter opens it read-only and
+ * WAL-aware (never a copy of the main file, never a write lock), keeps every read
+ * short (bounded `.all()` chunks, no statement open across a yield) so checkpoints are
+ * never held back for long, and closes it at the end of each poll. A busy store is
+ * reported and retried next cycle with the cursors untouched.
+ *
+ * Incremental reading (see docs/sources.md, "Cursor design"): the truth is one cursor
+ * per session, the last `seq` consumed, read back through the (session_id, seq) primary
+ * key. Which sessions to look at comes from a rowid hint (rows with rowid above the
+ * last seen maximum, O(new rows)); because rowids can be reused after the rows with
+ * the highest rowids are deleted, the hint is backed by gap detection (max(rowid)
+ * went down, or the metadata/archive/rewrite tables show deletions) and by a periodic
+ * full sweep that compares every session's max(seq) with its cursor.
+ *
+ * Rows only go through the one transcript-line parser (pre-filtered with the cheap
+ * "assistant" substring test); identity and dedupe are the parser's and the ledger's,
+ * so calls that also exist in the import archive or in delete archives count once.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
+import { mightBeModelCallText } from '../parse/transcript-line.js';
+import { splitLines } from './transcript-files.js';
+import { isZstdFrame, zstdDecompress } from './zstd.js';
+import { classifyStoreError, isStoreError } from './sqlite/errors.js';
+import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
+import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
+
+/** Where OpenClaw keeps an agent's store, relative to `agents/<agent>/`. */
+export const STORE_RELATIVE = path.join('agent', 'openclaw-agent.sqlite');
+
+export interface SqliteStoreOptions {
+  /** SQLite busy timeout of the read-only connection (ms); kept small so a locked store is retried next cycle. */
+  busyTimeoutMs?: number;
+  /** A full consistency sweep of every session runs at least this often (ms). */
+  sweepMs?: number;
+  /** Event bytes per committed batch. */
+  batchBytes?: number;
+  /** Largest event kept (bytes); larger ones are skipped and reported. */
+  maxLineBytes?: number;
+}
+
+/** Persisted per store: what the last complete poll saw. */
+interface StoreCursor extends Cursor {
+  v: 1;
+  /** file signature (main file identity, size, mtime; WAL size and mtime) */
+  sig: string;
+  /** dev:ino of the main file */
+  ino: string;
+  /** max(rowid) of transcript_events when the last poll started (the hint watermark) */
+  w: number | null;
+  /** deletion signals (counts/max rowids of metadata, archive and rewrite tables) */
+  del: string;
+  /** epoch ms of the last full sweep */
+  swept: number;
+}
+
+/** Persisted per session: the last seq consumed and the rewrite generation seen then. */
+interface SessionCursor extends Cursor {
+  seq: number;
+  gen?: string | null;
+}
+
+const DEFAULTS = {
+  busyTimeoutMs: 200,
+  sweepMs: 5 * 60_000,
+  batchBytes: 8 * 1024 * 1024,
+  maxLineBytes: 32 * 1024 * 1024,
+};
+
+/** Above this many new rowids, a sweep (index seeks per session) is cheaper than the rowid hint (a pass over the new rows). */
+const HINT_MAX_ROWS = 100_000;
+
+/** Rows per query when reading one session; adapted to the row size seen. */
+const MAX_CHUNK_ROWS = 2048;
+const MIN_CHUNK_ROWS = 16;
+
+export function storeCursorKey(file: string): string {
+  return `sqlite:${file}`;
+}
+export function sessionCursorPrefix(file: string): string {
+  return `sqlite:${file}#`;
+}
+
+/**
+ * The file signature of a store: if neither the main file nor its WAL changed, no
+ * transaction committed since (writes go to the WAL, checkpoints to the main file).
+ */
+function fileSignature(file: string): { sig: string; ino: string } {
+  const s = fs.statSync(file, { bigint: true });
+  let wal = '-';
+  try {
+    const w = fs.statSync(`${file}-wal`, { bigint: true });
+    // An empty WAL (e.g. created by a reader) holds no data.
+    if (w.size > 0n) wal = `${w.ino}:${w.size}:${w.mtimeNs}`;
+  } catch {
+    // no WAL: rollback-journal mode, or a cleanly closed WAL database
+  }
+  return { sig: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}|${wal}`, ino: `${s.dev}:${s.ino}` };
+}
+
+function hashOf(v: unknown): string {
+  return createHash('sha1').update(JSON.stringify(v)).digest('base64url');
+}
+
+export class SqliteStoreSource implements Source {
+  readonly name = 'sqlite';
+  private readonly o: Required<SqliteStoreOptions>;
+
+  constructor(
+    private readonly agent: AgentDir,
+    opts: SqliteStoreOptions = {},
+  ) {
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+    this.o = { ...DEFAULTS, ...given };
+  }
+
+  /** The store file this source reads. */
+  file(): string {
+    return path.join(this.agent.root, STORE_RELATIVE);
+  }
+
+  watchPaths(): string[] {
+    const dir = path.dirname(this.file());
+    return fs.existsSync(this.file()) ? [dir] : [];
+  }
+
+  *poll(ctx: PollContext): Iterable<SourceBatch> {
+    const file = this.file();
+    const storeKey = storeCursorKey(file);
+    const prev = ctx.cursors.get(storeKey) as StoreCursor | undefined;
+    let sig: { sig: string; ino: string };
+    try {
+      sig = fileSignature(file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        yield* this.forget(ctx);
+        return;
+      }
+      ctx.report({ ...classifyStoreError(err, file), where: file });
+      return;
+    }
+    const now = ctx.nowMs();
+    if (prev && prev.v === 1 && prev.sig === sig.sig && now - prev.swept < this.o.sweepMs) return; // nothing committed since
+
+    let db: Database.Database;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true, timeout: this.o.busyTimeoutMs });
+    } catch (err) {
+      ctx.report({ ...classifyStoreError(err, file), where: file });
+      return;
+    }
+    try {
+      // Larger page cache for this short-lived connection; a per-connection setting, not a write.
+      db.pragma('cache_size = -32768');
+      const schema = probeSchema(db);
+      for (const t of schema.unusable) {
+        ctx.report({ reason: 'schema_unknown', where: `${file}#${t}`, detail: `table ${t} lacks the columns clawmeter reads; skipped` });
+      }
+      if (!schema.events && schema.layout !== 'none' && !schema.unusable.includes('transcript_events')) {
+        ctx.report({ reason: 'schema_unknown', where: file, detail: 'store has session tables but no transcript_events table; transcripts skipped' });
+      }
+      // The metadata signature misses an entry edited without an updated_at change: re-read it with every sweep.
+      yield* this.sessions(db, schema, ctx, !prev || now - prev.swept >= this.o.sweepMs);
+      yield* this.auth(db, schema, ctx);
+      const final: Array<[string, Cursor | null]> = [];
+      yield* this.archives(db, schema, ctx, final);
+      const tx = yield* this.transcripts(db, schema, ctx, prev, sig, now, final);
+      const cursor: StoreCursor = { v: 1, sig: sig.sig, ino: sig.ino, w: tx.w, del: tx.del, swept: tx.swept };
+      final.push([storeKey, cursor]);
+      yield this.emptyBatch(final, file);
+    } catch (err) {
+      if (!isStoreError(err)) throw err;
+      ctx.report({ ...classifyStoreError(err, file), where: file });
+    } finally {
+      db.close();
+    }
+  }
+
+  // ---- sessions and credentials -------------------------------------------
+
+  private *sessions(db: Database.Database, schema: StoreSchema, ctx: PollContext, force: boolean): Iterable<SourceBatch> {
+    const key = `sqlite-sessions:${this.file()}`;
+    const prev = ctx.cursors.get(key) as { sig: string; h: string } | undefined;
+    const base = { kind: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    if (schema.layout === 'none') {
+      if (prev) yield { ...base, sessions: [], cursors: [[key, null]] };
+      return;
+    }
+    const sig = metadataSignature(db, schema);
+    if (prev && prev.sig === sig && !force) return;
+    const sessions = readSessions(db, schema);
+    const h = hashOf(sessions);
+    if (prev && prev.h === h) {
+      // Same list: only the signature moves on (no snapshot rewrite).
+      if (prev.sig !== sig) yield this.emptyBatch([[key, { sig, h }]], this.file());
+      return;
+    }
+    yield { ...base, sessions, cursors: [[key, { sig, h }]] };
+  }
+
+  private *auth(db: Database.Database, schema: StoreSchema, ctx: PollContext): Iterable<SourceBatch> {
+    const key = `sqlite-auth:${this.file()}`;
+    const prev = ctx.cursors.get(key) as { h: string } | undefined;
+    const profiles = readAuth(db, schema, ctx, this.file());
+    const base = { kind: 'auth' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    if (profiles === null) {
+      if (prev) yield { ...base, profiles: [], cursors: [[key, null]] };
+      return;
+    }
+    const h = hashOf(profiles);
+    if (prev && prev.h === h) return;
+    yield { ...base, profiles, cursors: [[key, { h }]] };
+  }
+
+  // ---- archives inside the store ---------------------------------------------
+
+  /**
+   * `session_transcript_archives` (reset/deleted generations, zstd or identity) and
+   * cold archives stored in SQLite: each is read once per (session_id, generation).
+   */
+  private *archives(
+    db: Database.Database,
+    schema: StoreSchema,
+    ctx: PollContext,
+    final: Array<[string, Cursor | null]>,
+  ): Iterable<SourceBatch> {
+    const file = this.file();
+    const specs: Array<{ table: string; prefix: string; where: string }> = [
+      { table: 'session_transcript_archives', prefix: `sqlite-archive:${file}#`, where: '' },
+      { table: 'session_transcript_cold_archives', prefix: `sqlite-cold:${file}#`, where: `WHERE storage = 'sqlite' AND archive_blob IS NOT NULL` },
+    ];
+    for (const spec of specs) {
+      const t = schema.tables.get(spec.table);
+      const known = new Set(ctx.cursors.keysWithPrefix(spec.prefix));
+      const ok = t && ['session_id', 'generation', 'archive_blob'].every((c) => t.columns.has(c)) && (spec.where === '' || t.columns.has('storage'));
+      if (!ok) {
+        if (t) ctx.report({ reason: 'schema_unknown', where: `${file}#${spec.table}`, detail: `${spec.table} lacks the columns clawmeter reads; skipped` });
+        for (const k of known) final.push([k, null]);
+        continue;
+      }
+      const keyCol = t.columns.has('session_key') ? 'session_key' : 'NULL';
+      const encCol = t.columns.has('encoding') ? 'encoding' : 'NULL';
+      const list = db
+        .prepare(`SELECT session_id, generation, ${keyCol} AS session_key, ${encCol} AS encoding FROM ${quoteIdent(spec.table)} ${spec.where}`)
+        .all() as Array<{ session_id: string; generation: string; session_key: string | null; encoding: string | null }>;
+      const blob = db.prepare(`SELECT archive_blob FROM ${quoteIdent(spec.table)} WHERE session_id = ? AND generation = ?`).pluck();
+      const present = new Set<string>();
+      for (const a of list) {
+        const ckey = `${spec.prefix}${a.session_id}#${a.generation}`;
+        present.add(ckey);
+        if (known.has(ckey)) continue;
+        const where = `${file}#${spec.table}:${a.session_id}:${a.generation}`;
+        const context: TranscriptContext = {
+          stateDir: this.agent.stateDir,
+          agent: this.agent.agent,
+          sessionId: a.session_id,
+          sessionKey: a.session_key,
+          source: 'sqlite',
+          where,
+        };
+        const raw = blob.get(a.session_id, a.generation) as Buffer | string | null | undefined;
+        let data: Buffer | null = null;
+        if (raw !== null && raw !== undefined) {
+          const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+          const zstd = a.encoding === 'zstd' || (a.encoding !== 'identity' && isZstdFrame(bytes));
+          if (zstd) {
+            try {
+              data = zstdDecompress(bytes);
+            } catch (err) {
+              ctx.report({ reason: 'decompress_failed', where, detail: `zstd decode of a store archive failed: ${(err as Error).message}` });
+            }
+          } else {
+            data = bytes;
+          }
+        }
+        const { records, lines } = data ? splitLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 };
+        yield {
+          kind: 'transcript',
+          context,
+          records,
+          cursors: [[ckey, { done: true }]],
+          bytesRead: data?.length ?? 0,
+          linesRead: lines,
+          filesRead: 1,
+        };
+      }
+      for (const k of known) if (!present.has(k)) final.push([k, null]);
+    }
+  }
+
+  // ---- transcript_events ---------------------------------------------------------
+
+  /**
+   * Reads what is new in transcript_events. Returns the values for the store cursor;
+   * the per-session cursors travel with their batches, cursors of sessions that no
+   * longer exist go to `final`.
+   */
+  private *transcripts(
+    db: Database.Database,
+    schema: StoreSchema,
+    ctx: PollContext,
+    prev: StoreCursor | undefined,
+    sig: { sig: string; ino: string },
+    now: number,
+    final: Array<[string, Cursor | null]>,
+  ): Generator<SourceBatch, { w: number | null; del: string; swept: number }> {
+    const file = this.file();
+    const prefix = sessionCursorPrefix(file);
+    const ev = schema.events;
+    if (!ev) {
+      for (const k of ctx.cursors.keysWithPrefix(prefix)) final.push([k, null]);
+      return { w: null, del: '', swept: now };
+    }
+    // Taken first: rows committed after this point are found by the next poll.
+    const w = ev.hasRowid ? ((db.prepare(`SELECT max(rowid) FROM transcript_events`).pluck().get() as number | null) ?? 0) : null;
+    const del = deletionSignals(db, schema);
+    const full =
+      !prev ||
+      prev.v !== 1 ||
+      w === null ||
+      prev.w === null ||
+      w < prev.w || // rows with the highest rowids were deleted: rowids may be reused below the watermark
+      prev.del !== del || // sessions deleted, archived or rewritten
+      prev.ino !== sig.ino || // store file replaced
+      w - prev.w > HINT_MAX_ROWS || // many new rows: the sweep finds their sessions more cheaply than the hint
+      now - prev.swept >= this.o.sweepMs;
+
+    const wm = schema.tables.get('transcript_rewrite_watermarks');
+    const hasGen = Boolean(wm && wm.columns.has('session_id') && wm.columns.has('generation'));
+    const genOf = hasGen ? db.prepare(`SELECT generation FROM transcript_rewrite_watermarks WHERE session_id = ?`).pluck() : null;
+    const maxSeqOf = db.prepare(`SELECT max(seq) FROM transcript_events WHERE session_id = ?`).pluck();
+    const keyOf = sessionKeyStatement(db, schema);
+    const read = readStatement(db, schema);
+
+    // Which sessions to look at, with their current max(seq) and rewrite generation.
+    const candidates: Array<{ sid: string; maxSeq: number; gen: string | null | undefined }> = [];
+    if (full) {
+      const gens = new Map<string, string>();
+      if (hasGen) {
+        for (const r of db.prepare(`SELECT session_id, generation FROM transcript_rewrite_watermarks`).raw().all() as Array<[string, string]>) {
+          gens.set(r[0], r[1]);
+        }
+      }
+      const present = new Set<string>();
+      for (const [sid, maxSeq] of sweepSessions(db)) {
+        present.add(prefix + sid);
+        candidates.push({ sid, maxSeq, gen: hasGen ? (gens.get(sid) ?? null) : undefined });
+      }
+      for (const k of ctx.cursors.keysWithPrefix(prefix)) if (!present.has(k)) final.push([k, null]);
+    } else if (w! > prev!.w!) {
+      const sids = db
+        .prepare(`SELECT DISTINCT session_id FROM transcript_events WHERE rowid > ? AND rowid <= ?`)
+        .pluck()
+        .all(prev!.w, w) as string[];
+      for (const sid of sids) {
+        const maxSeq = maxSeqOf.get(sid) as number | null;
+        if (maxSeq === null) continue;
+        candidates.push({ sid, maxSeq, gen: genOf ? ((genOf.get(sid) as string | undefined) ?? null) : undefined });
+      }
+    }
+
+    for (const c of candidates) {
+      const ckey = prefix + c.sid;
+      const cur = ctx.cursors.get(ckey) as SessionCursor | undefined;
+      let from = cur ? cur.seq : -1;
+      // Rewritten (new generation) or truncated/replaced (max(seq) went down): read it
+      // again from the start; the ledger's identities keep that from recounting.
+      if (cur && c.gen !== undefined && cur.gen !== undefined && cur.gen !== c.gen) from = -1;
+      if (cur && c.maxSeq < cur.seq) from = -1;
+      if (c.maxSeq <= from) {
+        if (cur && c.gen !== undefined && cur.gen !== c.gen) final.push([ckey, { seq: cur.seq, gen: c.gen }]);
+        continue;
+      }
+      const sessionKey = keyOf ? ((keyOf.get(c.sid) as string | undefined) ?? null) : null;
+      yield* this.readSession(read, ctx, c.sid, sessionKey, from, c.gen);
+    }
+    return { w, del, swept: full ? now : prev!.swept };
+  }
+
+  /** Reads one session's rows with seq > from, in bounded chunks, one batch per chunk. */
+  private *readSession(
+    stmt: Database.Statement,
+    ctx: PollContext,
+    sid: string,
+    sessionKey: string | null,
+    from: number,
+    gen: string | null | undefined,
+  ): Iterable<SourceBatch> {
+    const file = this.file();
+    const ckey = sessionCursorPrefix(file) + sid;
+    const where = `${file}#${sid}`;
+    const context: TranscriptContext = {
+      stateDir: this.agent.stateDir,
+      agent: this.agent.agent,
+      sessionId: sid,
+      sessionKey,
+      source: 'sqlite',
+      where,
+    };
+    let limit = 256;
+    let seq = from;
+    let records: TranscriptRecord[] = [];
+    let bytes = 0;
+    let lines = 0;
+    for (;;) {
+      const rows = stmt.all(sid, seq, limit) as Array<[number, string | null, Buffer | null, number | null, number, number | null]>;
+      let chunkBytes = 0;
+      for (const [s, json, z, octets, ruledOut, zbytes] of rows) {
+        seq = s;
+        lines++;
+        let text: string | null = json;
+        let n = 0;
+        if (text !== null) {
+          n = octets ?? Buffer.byteLength(text);
+        } else if (ruledOut) {
+          // Not an assistant message (see readStatement): not decompressed, cannot be a call.
+          chunkBytes += zbytes ?? 0;
+          continue;
+        } else if (z !== null) {
+          try {
+            const buf = zstdDecompress(z);
+            n = buf.length;
+            text = n > this.o.maxLineBytes || buf.indexOf(MARKER) === -1 ? null : buf.toString('utf8');
+          } catch (err) {
+            ctx.report({ reason: 'decompress_failed', where: `${where}:${s}`, detail: `zstd decode of event_zstd failed: ${(err as Error).message}` });
+          }
+        }
+        chunkBytes += n;
+        if (n > this.o.maxLineBytes) {
+          ctx.report({ reason: 'line_too_long', where: `${where}:${s}`, detail: `event longer than ${this.o.maxLineBytes} bytes skipped` });
+          continue;
+        }
+        if (text !== null && mightBeModelCallText(text)) records.push({ text, pos: s });
+      }
+      bytes += chunkBytes;
+      const done = rows.length < limit;
+      if (rows.length > 0) {
+        // Aim for about 1 MB per query whatever the row size.
+        const avg = chunkBytes / rows.length;
+        limit = Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.floor((1 << 20) / Math.max(1, avg))));
+      }
+      if (done || bytes >= this.o.batchBytes) {
+        if (rows.length > 0 || done) {
+          const cursor: SessionCursor = gen === undefined ? { seq } : { seq, gen };
+          yield {
+            kind: 'transcript',
+            context,
+            records,
+            cursors: seq > from || gen !== undefined ? [[ckey, cursor]] : [],
+            bytesRead: bytes,
+            linesRead: lines,
+            filesRead: 0,
+          };
+        }
+        records = [];
+        bytes = 0;
+        lines = 0;
+        if (done) return;
+      }
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------
+
+  /** The store file is gone: its sessions are no longer listed and its cursors are dropped. */
+  private *forget(ctx: PollContext): Iterable<SourceBatch> {
+    const file = this.file();
+    const base = { stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const sk = `sqlite-sessions:${file}`;
+    const ak = `sqlite-auth:${file}`;
+    if (ctx.cursors.get(sk)) yield { kind: 'sessions', ...base, sessions: [], cursors: [[sk, null]] };
+    if (ctx.cursors.get(ak)) yield { kind: 'auth', ...base, profiles: [], cursors: [[ak, null]] };
+    const stale: Array<[string, Cursor | null]> = [];
+    for (const p of [sessionCursorPrefix(file), `sqlite-archive:${file}#`, `sqlite-cold:${file}#`]) {
+      for (const k of ctx.cursors.keysWithPrefix(p)) stale.push([k, null]);
+    }
+    if (ctx.cursors.get(storeCursorKey(file))) stale.push([storeCursorKey(file), null]);
+    if (stale.length > 0) yield this.emptyBatch(stale, file);
+  }
+
+  private emptyBatch(cursors: Array<[string, Cursor | null]>, where: string): SourceBatch {
+    return {
+      kind: 'transcript',
+      context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: 'sqlite', where },
+      records: [],
+      cursors,
+      bytesRead: 0,
+      linesRead: 0,
+      filesRead: 0,
+    };
+  }
+}
+
+/**
+ * Every session id in transcript_events with its max(seq): a skip-scan over the
+ * (session_id, seq) primary key, two index seeks per session (O(sessions log rows)).
+ */
+function* sweepSessions(db: Database.Database): Iterable<[string, number]> {
+  if (!hasSessionIndex(db)) {
+    // No index led by session_id (no real OpenClaw schema lacks it): one pass over the table.
+    yield* db.prepare(`SELECT session_id, max(seq) FROM transcript_events GROUP BY session_id`).raw().iterate() as Iterable<[string, number]>;
+    return;
+  }
+  const first = db.prepare(`SELECT min(session_id) FROM transcript_events`).pluck().get() as string | null;
+  if (first === null) return;
+  yield [first, db.prepare(`SELECT max(seq) FROM transcript_events WHERE session_id = ?`).pluck().get(first) as number];
+  // Bounded batches of seeks per query keep every read short.
+  const BATCH = 4096;
+  const next = db
+    .prepare(
+      `WITH RECURSIVE s(id, n) AS (
+         SELECT (SELECT session_id FROM transcript_events WHERE session_id > ? ORDER BY session_id LIMIT 1), 1
+         UNION ALL
+         SELECT (SELECT session_id FROM transcript_events WHERE session_id > s.id ORDER BY session_id LIMIT 1), n + 1
+         FROM s WHERE s.id IS NOT NULL AND n < ?)
+       SELECT id, (SELECT max(seq) FROM transcript_events WHERE session_id = s.id) FROM s WHERE id IS NOT NULL`,
+    )
+    .raw();
+  let last = first;
+  for (;;) {
+    const rows = next.all(last, BATCH) as Array<[string, number]>;
+    for (const r of rows) yield r;
+    if (rows.length < BATCH) return;
+    last = rows[rows.length - 1][0];
+  }
+}
+
+/** Reads one session's rows after a seq; octet_length (SQLite >= 3.43) gives UTF-8 sizes without a pass in JS. */
+function readStatement(db: Database.Database, schema: StoreSchema): Database.Statement {
+  const cols = schema.events!.columns;
+  // Compressed rows whose navigation projection (OpenClaw's summary of the same event: entry
+  // type and message role) shows they are not an assistant message: their blob is not even
+  // fetched. Unclear projections (missing, invalid, no type, message without role) are read.
+  // CASE (not AND) guards the JSON functions: SQLite does not promise AND short-circuits,
+  // and json_type() raises on invalid JSON.
+  const ruledOut =
+    schema.eventZstd && cols.has('navigation_json')
+      ? `(CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN coalesce(
+            json_type(navigation_json, '$.navigation.type') IS 'text'
+            AND (json_extract(navigation_json, '$.navigation.type') <> 'message'
+                 OR (json_type(navigation_json, '$.navigation.message.role') IS 'text'
+                     AND json_extract(navigation_json, '$.navigation.message.role') NOT IN ('', 'assistant'))), 0)
+          ELSE 0 END)`
+      : '0';
+  const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
+  const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
+  const sql = (len: string) =>
+    `SELECT seq, event_json, ${z}, ${len}, ${ruledOut}, ${zbytes} FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
+  try {
+    return db.prepare(sql('octet_length(event_json)')).raw();
+  } catch {
+    return db.prepare(sql('NULL')).raw();
+  }
+}
+
+const MARKER = Buffer.from('"assistant"');
+
+/** true when some index of transcript_events (its primary key, normally) starts with session_id. */
+function hasSessionIndex(db: Database.Database): boolean {
+  const list = db.prepare(`SELECT name FROM pragma_index_list('transcript_events')`).pluck().all() as string[];
+  for (const name of list) {
+    const first = db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno LIMIT 1`).pluck().get(name);
+    if (first === 'session_id') return true;
+  }
+  return false;
+}
+
+/**
+ * Cheap signals that rows may have been deleted since the last poll: sessions deleted
+ * (metadata row counts and rowids), archives written, transcripts rewritten.
+ */
+function deletionSignals(db: Database.Database, schema: StoreSchema): string {
+  const parts: string[] = [];
+  const specs: Array<[string, string]> = [
+    ['session_windows', ''],
+    ['sessions', ''],
+    ['session_transcript_archives', ''],
+    ['session_transcript_cold_archives', ''],
+    ['transcript_rewrite_watermarks', 'generation'],
+  ];
+  for (const [name, hashCol] of specs) {
+    const t = schema.tables.get(name);
+    if (!t || t.type !== 'table') continue;
+    const rid = t.hasRowid ? ', max(rowid), total(rowid)' : '';
+    const upd = t.columns.has('updated_at') && name === 'transcript_rewrite_watermarks' ? ', total(updated_at)' : '';
+    const h = hashCol && t.columns.has(hashCol) ? `, total(length(${quoteIdent(hashCol)}))` : '';
+    const r = db.prepare(`SELECT count(*)${rid}${upd}${h} FROM ${quoteIdent(name)}`).raw().get() as unknown[];
+    parts.push(`${name}:${r.join(',')}`);
+  }
+  return parts.join('|');
+}
+
+/** Session key of a session id from the metadata tables, when the layout has one. */
+function sessionKeyStatement(db: Database.Database, schema: StoreSchema): Database.Statement | null {
+  if (schema.layout === 'windows') return db.prepare(`SELECT session_key FROM session_windows WHERE session_id = ?`).pluck();
+  const s = schema.tables.get('sessions');
+  if (schema.layout === 'sessions' && s) {
+    const id = s.columns.has('session_id') ? 'session_id' : s.columns.has('id') ? 'id' : null;
+    const key = s.columns.has('session_key') ? 'session_key' : s.columns.has('key') ? 'key' : null;
+    if (id && key) return db.prepare(`SELECT ${quoteIdent(key)} FROM sessions WHERE ${quoteIdent(id)} = ?`).pluck();
+  }
+  return null;
+}
