@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { classifyTranscriptName } from '../src/sources/transcript-names.js';
 import { assistantLine, headerLine, ingestOnce, makeState, tmpDir, totalsOf, userLine, FIXTURES } from './helpers.js';
 import { Ledger } from '../src/ledger/ledger.js';
@@ -175,10 +175,7 @@ test('a plain archive compressed later with the zstd CLI is not counted twice', 
   r.ledger.close();
 });
 
-test('unreadable files are reported and retried, other files still count', async (t) => {
-  if (process.getuid && process.getuid() === 0) {
-    // root reads anything: simulate with a directory where a file is expected
-  }
+test('an input that is not a regular file is passed over, other files still count', async () => {
   const root = tmpDir();
   const { stateDir, sessions } = makeState(root);
   fs.mkdirSync(path.join(sessions, 'weird.jsonl')); // a directory named like a transcript
@@ -186,8 +183,43 @@ test('unreadable files are reported and retried, other files still count', async
   const r = await ingestOnce([stateDir], path.join(root, 'data'));
   assert.equal(totalsOf(r.ledger).messages, 1);
   r.ledger.close();
-  t.diagnostic('permission-denied files cannot be simulated as root; directory-as-file is used instead');
 });
+
+test(
+  'an unreadable transcript is reported once and read once it becomes readable',
+  { skip: process.getuid?.() !== 0 && 'needs root to run clawmeter as another user' },
+  () => {
+    const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/clawmeter.js');
+    const root = tmpDir();
+    const { stateDir, sessions } = makeState(root);
+    const data = path.join(root, 'data');
+    fs.mkdirSync(data);
+    fs.writeFileSync(path.join(sessions, 'ok.jsonl'), assistantLine() + '\n');
+    const locked = path.join(sessions, 'locked.jsonl');
+    fs.writeFileSync(locked, assistantLine() + '\n' + assistantLine() + '\n');
+    for (const d of [root, stateDir, path.join(stateDir, 'agents'), path.dirname(sessions), sessions, path.dirname(sessions) + '/agent']) fs.chmodSync(d, 0o755);
+    fs.chmodSync(path.join(sessions, 'ok.jsonl'), 0o644);
+    fs.chmodSync(locked, 0o000);
+    fs.chmodSync(data, 0o777);
+    const run = () => {
+      const r = spawnSync(process.execPath, [BIN, 'ingest', '--state-dir', stateDir, '--data-dir', data, '--log-level', 'warn'], {
+        encoding: 'utf8',
+        uid: 65534,
+        gid: 65534,
+      });
+      return { status: r.status, out: JSON.parse(r.stdout || '{}'), log: r.stderr };
+    };
+    const first = run();
+    assert.equal(first.status, 0, first.log);
+    assert.equal(first.out.inserted, 1);
+    assert.equal(first.out.issues.unreadable, 1);
+    assert.match(first.log, /reason=unreadable/);
+    fs.chmodSync(locked, 0o644);
+    const second = run();
+    assert.equal(second.out.inserted, 2, 'the file is read once it can be');
+    assert.equal(second.out.ledgerCalls, 3);
+  },
+);
 
 test('sessions that left sessions.json are labelled from their trajectory sidecar', async () => {
   const root = tmpDir();

@@ -103,13 +103,11 @@ export class Ingestor {
         const r = this.flush();
         summary.inserted += r.inserted;
         summary.duplicates += r.duplicates;
-        this.stats.sourceUp.set(source.name, true);
       } catch (err) {
         failed = true;
         this.staged = [];
         this.stagedCalls = [];
         this.stagedCursors = [];
-        this.stats.sourceUp.set(source.name, false);
         this.log.error('source failed; will retry next cycle', { source: source.name, error: (err as Error).message });
       }
     }

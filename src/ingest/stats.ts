@@ -19,8 +19,6 @@ export class IngestStats {
   durationBuckets = new Array<number>(INGEST_DURATION_BUCKETS.length).fill(0);
   /** lines, files and stores skipped or flagged, by reason */
   issues = new Map<SkipReason, number>();
-  /** source name -> "ok" | "error" from the last cycle, for per-source health */
-  sourceUp = new Map<string, boolean>();
 
   countIssue(reason: SkipReason): void {
     this.issues.set(reason, (this.issues.get(reason) ?? 0) + 1);
