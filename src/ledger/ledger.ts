@@ -134,6 +134,8 @@ export class Ledger implements CursorReader {
   private quotaRows = new Map<string, QuotaRow[]>();
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
+  /** Bumped whenever the read model changes; sinks cache what they derive from it. */
+  private ver = 0;
   private callRows = 0;
   private stmts: {
     insertCall: Database.Statement;
@@ -385,7 +387,13 @@ export class Ledger implements CursorReader {
       const q = batch.quota;
       this.quotaRows.set(originKey(q), q.rows.map((r) => ({ ...r, stateDir: q.stateDir, agent: q.agent, origin: q.origin })));
     }
+    this.ver++;
     return { inserted, duplicates };
+  }
+
+  /** Changes whenever the in-memory read model changes (commits, window refreshes). */
+  get version(): number {
+    return this.ver;
   }
 
   private writeSnapshot(kind: string, key: string, rows: unknown[]): void {
@@ -412,6 +420,7 @@ export class Ledger implements CursorReader {
       }
     }
     this.windowCache = out;
+    this.ver++;
   }
 
   // ---- read model (in memory) ---------------------------------------------

@@ -25,7 +25,7 @@ import {
 } from '../../quota/derived.js';
 import { sorted, type Labels, type Sample } from './exposition.js';
 import { METRICS, type MetricDef } from './metrics.js';
-import { accountLabel, add, cmpLabels, keyOf, list, max, scrub, type Acc } from './labels.js';
+import { accountLabel, add, cmpLabels, keyOf, list, max, min, scrub, type Acc } from './labels.js';
 
 export interface FamilyInput {
   ledger: Ledger;
@@ -106,7 +106,7 @@ function usageFamilies(input: FamilyInput, fold: (m: string) => string): Array<[
   ];
 }
 
-function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
+export function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const now = input.nowMs;
   const rows = input.ledger.quota();
   const used: Acc = new Map();
@@ -115,7 +115,7 @@ function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const live = new Set<string>();
   for (const q of mergeQuota(rows, now)) {
     const labels = { limit: q.limit, provider: q.provider, window: q.window };
-    live.add(keyOf(sorted(labels)));
+    live.add(keyOf(labels));
     add(used, labels, q.usedRatio);
     if (q.resetsAtMs !== null) add(resets, labels, q.resetsAtMs / 1000);
     add(observed, labels, q.observedAtMs / 1000);
@@ -125,11 +125,7 @@ function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const refresh: Acc = new Map();
   for (const r of rows) {
     if (r.limit !== REFRESH_LIMIT) continue;
-    const labels = sorted({ provider: r.provider });
-    const k = keyOf(labels);
-    const cur = refresh.get(k);
-    const v = r.usedRatio >= 1 ? 1 : 0;
-    if (!cur || v < cur.value) refresh.set(k, { labels, value: v });
+    min(refresh, { provider: r.provider }, r.usedRatio >= 1 ? 1 : 0);
   }
 
   const left: Acc = new Map();
@@ -139,7 +135,7 @@ function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
     if (e.basis === 'provider') {
       // Only while the provider window it was computed for is still the current one.
       if (e.resetsAtMs !== null && e.resetsAtMs <= now) continue;
-      if (!live.has(keyOf(sorted(labels)))) continue;
+      if (!live.has(keyOf(labels))) continue;
     } else if (e.resetsAtMs !== null && e.resetsAtMs <= now) continue;
     max(left, labels, e.messagesLeft);
   }
@@ -153,7 +149,7 @@ function quotaFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   ];
 }
 
-function authFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
+export function authFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const expiry: Acc = new Map();
   const cooldown: Acc = new Map();
   const failures: Acc = new Map();
@@ -176,7 +172,7 @@ function authFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   ];
 }
 
-function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
+export function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const seen = new Set<string>();
   const sessions: Acc = new Map();
   for (const s of input.ledger.sessions()) {
@@ -189,7 +185,7 @@ function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   return [[METRICS.sessions, list(sessions)]];
 }
 
-export function extraFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
-  const fold = modelFolder(input.ledger.get(FOLD_KEY) as FoldState | undefined);
-  return [...usageFamilies(input, fold), ...quotaFamilies(input), ...authFamilies(input), ...sessionFamilies(input)];
+/** The usage families, with model names folded as the ledger's derived state says. */
+export function usageFamiliesOf(input: FamilyInput): Array<[MetricDef, Sample[]]> {
+  return usageFamilies(input, modelFolder(input.ledger.get(FOLD_KEY) as FoldState | undefined));
 }

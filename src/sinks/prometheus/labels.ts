@@ -36,31 +36,51 @@ export function cmpLabels(a: Labels, b: Labels): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
-/** Samples accumulated by label set (labels stored in sorted key order). */
-export type Acc = Map<string, { labels: Labels; value: number }>;
+/**
+ * Samples accumulated by label set. Entries are keyed by the label values in the
+ * order the call site passes them (each call site uses one order per map), and keep
+ * the labels sorted by name plus a sort key, computed once per entry.
+ */
+export type Acc = Map<string, { labels: Labels; value: number; sortKey: string }>;
 
 export function keyOf(labels: Labels): string {
-  return Object.values(labels).join('\u0000');
+  let k = '';
+  for (const n in labels) k += labels[n] + '\u0000';
+  return k;
+}
+
+function entry(labels: Labels, value: number): { labels: Labels; value: number; sortKey: string } {
+  const l = sorted(labels);
+  return { labels: l, value, sortKey: keyOf(l) };
 }
 
 /** Adds v to the sample with these labels. */
 export function add(m: Acc, labels: Labels, v: number): void {
-  const l = sorted(labels);
-  const k = keyOf(l);
+  const k = keyOf(labels);
   const cur = m.get(k);
   if (cur) cur.value += v;
-  else m.set(k, { labels: l, value: v });
+  else m.set(k, entry(labels, v));
 }
 
 /** Keeps the largest value per label set (the same profile seen by several agents). */
 export function max(m: Acc, labels: Labels, v: number): void {
-  const l = sorted(labels);
-  const k = keyOf(l);
+  const k = keyOf(labels);
   const cur = m.get(k);
-  if (!cur || v > cur.value) m.set(k, { labels: l, value: v });
+  if (!cur) m.set(k, entry(labels, v));
+  else if (v > cur.value) cur.value = v;
+}
+
+/** Keeps the smallest value per label set. */
+export function min(m: Acc, labels: Labels, v: number): void {
+  const k = keyOf(labels);
+  const cur = m.get(k);
+  if (!cur) m.set(k, entry(labels, v));
+  else if (v < cur.value) cur.value = v;
 }
 
 /** The accumulated samples, sorted by label values. */
 export function list(m: Acc): Sample[] {
-  return [...m.values()].sort((a, b) => cmpLabels(a.labels, b.labels)).map((s) => ({ labels: s.labels, value: s.value }));
+  return [...m.values()]
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+    .map((s) => ({ labels: s.labels, value: s.value }));
 }

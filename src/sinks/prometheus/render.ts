@@ -10,7 +10,7 @@ import { FOLD_KEY, modelFolder, type FoldState } from '../../quota/derived.js';
 import { accountLabel, add, list, max, scrub, type Acc } from './labels.js';
 import { renderFamily, type Sample } from './exposition.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
-import { extraFamilies } from './families.js';
+import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
 export interface RenderOptions {
   version: string;
@@ -75,24 +75,50 @@ export class MetricsRenderer {
     const help = (d: MetricDef) => (this.opts.demo ? `DEMO DATA (generated, not your usage): ${d.help}` : d.help);
     const fam = (d: MetricDef, samples: Sample[], capped = true) =>
       renderFamily(d.name, d.type, help(d), capped ? budget.take(samples) : samples);
+    const families = (list: Array<[MetricDef, Sample[]]>) => list.map(([d, samples]) => fam(d, samples)).join('');
 
-    const totals = [...this.ledger.totals()];
-    let out = '';
-    out += this.seedFamilies(totals, now, fam);
-    out += extraFamilies({ ledger: this.ledger, totals, nowMs: now, showAccountEmails: this.opts.showAccountEmails }).map(
-      ([d, samples]) => fam(d, samples),
-    ).join('');
+    // Families that depend only on the ledger's read model are built once per ledger
+    // version; those that depend on the clock (expiry in seconds, windows that have
+    // reset, cooldowns that ended) are built on every scrape.
+    const stable = this.stableFamilies(now);
+    const input = { ledger: this.ledger, totals: stable.totals, nowMs: now, showAccountEmails: this.opts.showAccountEmails };
+    let out = families(stable.seed);
+    out += fam(METRICS.codexOauthExpiry, this.oauthExpiry(now));
+    out += families(stable.usage);
+    out += families(quotaFamilies(input));
+    out += families(authFamilies(input));
+    out += families(stable.sessions);
     out += this.selfFamilies(budget, fam);
     const ms = performance.now() - started;
     out += fam(METRICS.codexScrapeDuration, [{ labels: {}, value: Math.round(ms * 1000) / 1000 }], false);
     return out;
   }
 
-  private seedFamilies(
-    totals: TotalsRow[],
-    now: number,
-    fam: (d: MetricDef, s: Sample[], capped?: boolean) => string,
-  ): string {
+  private cache: {
+    version: number;
+    totals: TotalsRow[];
+    seed: Array<[MetricDef, Sample[]]>;
+    usage: Array<[MetricDef, Sample[]]>;
+    sessions: Array<[MetricDef, Sample[]]>;
+  } | null = null;
+
+  private stableFamilies(now: number): NonNullable<MetricsRenderer['cache']> {
+    const version = this.ledger.version;
+    if (this.cache && this.cache.version === version && this.opts.nowMs === undefined) return this.cache;
+    const totals = [...this.ledger.totals()];
+    const input = { ledger: this.ledger, totals, nowMs: now, showAccountEmails: this.opts.showAccountEmails };
+    this.cache = {
+      version,
+      totals,
+      seed: this.seedFamilies(totals),
+      usage: usageFamiliesOf(input),
+      sessions: sessionFamilies(input),
+    };
+    return this.cache;
+  }
+
+  /** The original exporter's families that come from totals, sessions and the last call. */
+  private seedFamilies(totals: TotalsRow[]): Array<[MetricDef, Sample[]]> {
     const messages: Acc = new Map();
     const tok = { input: new Map() as Acc, output: new Map() as Acc, cacheRead: new Map() as Acc, cacheWrite: new Map() as Acc };
     const errors: Acc = new Map();
@@ -123,7 +149,21 @@ export class MetricsRenderer {
       add(kinds, { kind: seedIndexKind(s.sessionKey) }, 1);
     }
 
-    // OAuth expiry: one series per label set (the same profile can be visible to several agents).
+    const last = this.ledger.lastCallTimestampMs();
+    return [
+      [METRICS.codexMessages, list(messages)],
+      [METRICS.codexInputTokens, list(tok.input)],
+      [METRICS.codexOutputTokens, list(tok.output)],
+      [METRICS.codexCacheReadTokens, list(tok.cacheRead)],
+      [METRICS.codexCacheWriteTokens, list(tok.cacheWrite)],
+      [METRICS.codexErrors, list(errors)],
+      [METRICS.codexActiveSessions, list(kinds)],
+      [METRICS.codexLastRun, last === null ? [] : [{ labels: {}, value: last / 1000 }]],
+    ];
+  }
+
+  /** Seconds until each auth profile expires: one series per label set (several agents may share a profile). */
+  private oauthExpiry(now: number): Sample[] {
     const expiry: Acc = new Map();
     for (const p of this.ledger.authProfiles()) {
       if (p.expiresMs === null) continue;
@@ -134,19 +174,7 @@ export class MetricsRenderer {
       };
       max(expiry, labels, Math.max(0, (p.expiresMs - now) / 1000));
     }
-
-    const last = this.ledger.lastCallTimestampMs();
-    return (
-      fam(METRICS.codexMessages, list(messages)) +
-      fam(METRICS.codexInputTokens, list(tok.input)) +
-      fam(METRICS.codexOutputTokens, list(tok.output)) +
-      fam(METRICS.codexCacheReadTokens, list(tok.cacheRead)) +
-      fam(METRICS.codexCacheWriteTokens, list(tok.cacheWrite)) +
-      fam(METRICS.codexErrors, list(errors)) +
-      fam(METRICS.codexActiveSessions, list(kinds)) +
-      fam(METRICS.codexLastRun, last === null ? [] : [{ labels: {}, value: last / 1000 }]) +
-      fam(METRICS.codexOauthExpiry, list(expiry))
-    );
+    return list(expiry);
   }
 
   private selfFamilies(budget: SeriesBudget, fam: (d: MetricDef, s: Sample[], capped?: boolean) => string): string {
