@@ -30,7 +30,7 @@ export interface CycleSummary {
 }
 
 /** Calls (or transcript batches) staged before one commit. */
-const STAGE_CALLS = 5_000;
+const STAGE_CALLS = 2_000;
 const STAGE_BATCHES = 256;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -61,7 +61,7 @@ export class TranscriptFilesSource implements Source {
     opts: TranscriptFileOptions = {},
   ) {
     this.maxLine = opts.maxLineBytes ?? 32 * 1024 * 1024;
-    this.batchBytes = opts.batchBytes ?? 8 * 1024 * 1024;
+    this.batchBytes = opts.batchBytes ?? 2 * 1024 * 1024;
     this.includeImport = opts.includeImportArchive ?? true;
   }
 
