@@ -55,11 +55,6 @@ export function candidateText(buf: Buffer, start: number, end: number): { text: 
   return { text: line.toString('utf8'), cut: false };
 }
 
-/** Same pre-filter for text that is already a string (SQLite rows). */
-export function mightBeModelCallText(text: string): boolean {
-  return text.includes('"assistant"');
-}
-
 const STOP_REASONS = new Set(['stop', 'length', 'toolUse', 'error', 'aborted']);
 
 function firstNum(u: Record<string, unknown>, names: string[]): number {

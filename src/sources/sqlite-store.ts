@@ -29,7 +29,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { mightBeModelCallText } from '../parse/transcript-line.js';
+import { candidateText } from '../parse/transcript-line.js';
 import { splitLines } from './transcript-files.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
@@ -415,15 +415,16 @@ export class SqliteStoreSource implements Source {
     let bytes = 0;
     let lines = 0;
     for (;;) {
-      const rows = stmt.all(sid, seq, limit) as Array<[number, string | null, Buffer | null, number | null, number, number | null]>;
+      const rows = stmt.all(sid, seq, limit) as Array<[number, Buffer | null, Buffer | null, number | null, number, number | null, number]>;
       let chunkBytes = 0;
-      for (const [s, json, z, octets, ruledOut, zbytes] of rows) {
+      for (const [s, plainCandidate, z, octets, ruledOut, zbytes, plain] of rows) {
         seq = s;
         lines++;
-        let text: string | null = json;
+        let event: Buffer | null = null;
         let n = 0;
-        if (text !== null) {
-          n = octets ?? Buffer.byteLength(text);
+        if (plain) {
+          n = octets ?? 0;
+          event = plainCandidate;
         } else if (ruledOut) {
           // Not an assistant message (see readStatement): not decompressed, cannot be a call.
           chunkBytes += zbytes ?? 0;
@@ -432,7 +433,7 @@ export class SqliteStoreSource implements Source {
           try {
             const buf = zstdDecompress(z);
             n = buf.length;
-            text = n > this.o.maxLineBytes || buf.indexOf(MARKER) === -1 ? null : buf.toString('utf8');
+            event = n > this.o.maxLineBytes || buf.indexOf(MARKER) === -1 ? null : buf;
           } catch (err) {
             ctx.report({ reason: 'decompress_failed', where: `${where}:${s}`, detail: `zstd decode of event_zstd failed: ${(err as Error).message}` });
           }
@@ -442,7 +443,11 @@ export class SqliteStoreSource implements Source {
           ctx.report({ reason: 'line_too_long', where: `${where}:${s}`, detail: `event longer than ${this.o.maxLineBytes} bytes skipped` });
           continue;
         }
-        if (text !== null && mightBeModelCallText(text)) records.push({ text, pos: s });
+        if (event !== null) {
+          const ev = event;
+          const c = candidateText(ev, 0, ev.length);
+          records.push(c.cut ? { text: c.text, pos: s, full: () => ev.toString('utf8') } : { text: c.text, pos: s });
+        }
       }
       bytes += chunkBytes;
       const done = rows.length < limit;
@@ -537,7 +542,7 @@ function* sweepSessions(db: Database.Database): Iterable<[string, number]> {
   }
 }
 
-/** Reads one session's rows after a seq; octet_length (SQLite >= 3.43) gives UTF-8 sizes without a pass in JS. */
+/** Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS. */
 function readStatement(db: Database.Database, schema: StoreSchema): Database.Statement {
   const cols = schema.events!.columns;
   // Compressed rows whose navigation projection (OpenClaw's summary of the same event: entry
@@ -556,13 +561,14 @@ function readStatement(db: Database.Database, schema: StoreSchema): Database.Sta
       : '0';
   const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
   const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
-  const sql = (len: string) =>
-    `SELECT seq, event_json, ${z}, ${len}, ${ruledOut}, ${zbytes} FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
-  try {
-    return db.prepare(sql('octet_length(event_json)')).raw();
-  } catch {
-    return db.prepare(sql('NULL')).raw();
-  }
+  // Plain rows: only those containing "assistant" (the only ones that can be calls) are
+  // fetched, as bytes, so the parser's content cut happens before any decoding; the
+  // others are only measured.
+  const sql =
+    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 THEN CAST(event_json AS BLOB) END, ${z}, ` +
+    `length(CAST(event_json AS BLOB)), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
+    `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
+  return db.prepare(sql).raw();
 }
 
 const MARKER = Buffer.from('"assistant"');
