@@ -121,6 +121,19 @@ function fmt(n: number, d = 1): string {
   return n.toFixed(d);
 }
 
+/** Met / not met for each issue-2 target, per input. */
+function targetLines(results: BenchResult[]): string {
+  const mark = (ok: boolean) => (ok ? 'met' : '**not met**');
+  return results
+    .map(
+      (r) =>
+        `- ${r.label}: cold ingest ${fmt(r.coldMBps, 0)} MB/s (${mark(r.coldMBps >= 400)}), warm scrape ${fmt(r.scrapeRenderMedianMs, 2)} ms ` +
+        `(${mark(r.scrapeRenderMedianMs <= 5)}), restart ${fmt(r.restartToFirstScrapeMs, 0)} ms (${mark(r.restartToFirstScrapeMs <= 300)}), ` +
+        `peak RSS ${fmt(Math.max(r.coldPeakRssMB, r.servePeakRssMB), 0)} MB (${mark(Math.max(r.coldPeakRssMB, r.servePeakRssMB) <= 200)}).`,
+    )
+    .join('\n');
+}
+
 export function markdown(results: BenchResult[], notes: string[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const rows = results
@@ -141,7 +154,9 @@ them as orders of magnitude and compare rows of the same run.
 ${rows}
 
 Targets (issue 2, this 2-core machine): cold ingest >= 400 MB/s, warm scrape <= 5 ms,
-restart <= 300 ms, RSS <= 200 MB.
+restart <= 300 ms, RSS <= 200 MB. Against them, in this run:
+
+${targetLines(results)}
 
 How each figure is taken:
 - **cold ingest**: a fresh child process opens an empty ledger and runs one ingest cycle
