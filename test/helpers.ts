@@ -9,8 +9,16 @@ import { IngestStats } from '../src/ingest/stats.js';
 
 export const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../test/fixtures');
 
+const created: string[] = [];
+process.on('exit', () => {
+  for (const d of created) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(prefix = 'clawmeter-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(d);
+  return d;
 }
 
 export function copyDir(src: string, dst: string): void {
