@@ -37,7 +37,7 @@ export function benchDir(): string {
   return process.env.BENCH_DIR ?? path.join(REPO, '.bench');
 }
 
-function runChild(args: string[]): Promise<Record<string, number>> {
+export function runChild(args: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -91,16 +91,19 @@ async function ensureJsonlHistory(mb: number): Promise<{ stateDir: string; truth
   return { stateDir: path.join(dir, 'state'), truth };
 }
 
-export async function benchJsonl(mb: number): Promise<BenchResult> {
-  const { stateDir, truth } = await ensureJsonlHistory(mb);
+/**
+ * Runs the three measurements on one history: cold ingest into a fresh ledger,
+ * warm scrapes on it, then a restart of `clawmeter serve` on it.
+ */
+export async function measure(label: string, stateDir: string, truth: { calls: number }): Promise<BenchResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-data-'));
   try {
     const cold = await runChild(['ingest', stateDir, dataDir]);
-    if (cold.calls !== truth.calls) throw new Error(`ingested ${cold.calls} calls, ground truth ${truth.calls}`);
+    if (cold.calls !== truth.calls) throw new Error(`${label}: ingested ${cold.calls} calls, ground truth ${truth.calls}`);
     const warm = await runChild(['scrape', stateDir, dataDir]);
     const restart = await restartToFirstScrape(['--state-dir', stateDir], dataDir, truth.calls);
     return {
-      label: 'JSONL files',
+      label,
       inputMB: cold.bytes / 1048576,
       calls: truth.calls,
       coldSeconds: cold.seconds,
@@ -115,6 +118,11 @@ export async function benchJsonl(mb: number): Promise<BenchResult> {
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+export async function benchJsonl(mb: number): Promise<BenchResult> {
+  const { stateDir, truth } = await ensureJsonlHistory(mb);
+  return measure('JSONL files', stateDir, truth);
 }
 
 function fmt(n: number, d = 1): string {

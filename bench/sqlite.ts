@@ -10,16 +10,14 @@
  * `.reset.`/`.deleted.` JSONL archives OpenClaw leaves in place.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateStateDir, type GroundTruth } from '../src/demo/generate.js';
 import { IMPORT_ARCHIVE, migrateStateDir } from '../src/demo/sqlite-store.js';
-import { restartToFirstScrape, type BenchResult } from './run.js';
+import { measure, type BenchResult } from './run.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CHILD = path.join(HERE, 'child.js');
 
 export interface SqliteBenchOptions {
   /** Transcript megabytes to generate (default 1024). */
@@ -33,18 +31,6 @@ export interface SqliteBenchOptions {
    * live (default), instead of session by session as the doctor import writes them.
    */
   interleave?: boolean;
-}
-
-function runChild(args: string[]): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`bench child ${args[0]} exited ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}'));
-    });
-  });
 }
 
 function hasZstdCli(): boolean {
@@ -93,29 +79,8 @@ export function ensureSqliteHistory(opts: SqliteBenchOptions): { stateDir: strin
 export async function benchSqlite(opts: SqliteBenchOptions): Promise<BenchResult & { storeMB: number }> {
   const { stateDir, truth, storeMB } = ensureSqliteHistory(opts);
   const interleave = opts.interleave ?? true;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-sqlite-'));
-  try {
-    const cold = await runChild(['ingest', stateDir, dataDir]);
-    if (cold.calls !== truth.calls) throw new Error(`SQLite bench: ingested ${cold.calls} calls, ground truth ${truth.calls}`);
-    const warm = await runChild(['scrape', stateDir, dataDir]);
-    const restart = await restartToFirstScrape(['--state-dir', stateDir], dataDir, truth.calls);
-    return {
-      label: `SQLite store (2026.9${interleave ? '' : ', as imported'})`,
-      inputMB: cold.bytes / 1048576,
-      calls: truth.calls,
-      coldSeconds: cold.seconds,
-      coldMBps: cold.bytes / 1048576 / cold.seconds,
-      coldPeakRssMB: cold.maxRssMB,
-      scrapeRenderMedianMs: warm.renderMedianMs,
-      scrapeRenderP99Ms: warm.renderP99Ms,
-      scrapeHttpMedianMs: warm.httpMedianMs,
-      restartToFirstScrapeMs: restart.ms,
-      servePeakRssMB: Math.max(warm.maxRssMB, restart.rssMB),
-      storeMB,
-    };
-  } finally {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  const r = await measure(`SQLite store (2026.9${interleave ? '' : ', as imported'})`, stateDir, truth);
+  return { ...r, storeMB };
 }
 
 // Standalone: node dist/bench/sqlite.js [MB]
