@@ -6,8 +6,8 @@ import { generateStateDir } from '../src/demo/generate.js';
 import { IMPORT_ARCHIVE, migrateStateDir, OpenClawStore } from '../src/demo/sqlite-store.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { classifyTranscriptName } from '../src/sources/transcript-names.js';
-import { assistantLine, tmpDir, totalsOf, userLine, type Totals } from './helpers.js';
-import { allSources, harness, storePath, type Harness } from './sqlite-helpers.js';
+import { assistantLine, ingestOnce, tmpDir, totalsOf, userLine, type Totals } from './helpers.js';
+import { allSources, harness, newStore, storePath, type Harness } from './sqlite-helpers.js';
 
 const NOW = 1_795_281_552_006;
 
@@ -124,4 +124,19 @@ test('mixed era, older store layout: migration into the 2026.7.2-beta tables kee
   assert.equal(activeSessions(h), truth.sessions);
   assert.deepEqual([...h.stats.issues.keys()].filter((k) => k.startsWith('store') || k === 'schema_unknown'), []);
   h.ledger.close();
+});
+
+test('a sessions.json left beside a store that lists sessions is stale: it does not add active sessions', async () => {
+  const root = tmpDir();
+  const stateDir = path.join(root, 'state');
+  const store = newStore(stateDir);
+  store.upsertSession({ sessionKey: 'agent:main:main', sessionId: 's1', entry: {}, chatType: 'direct', channel: 'webchat', createdAt: 1_000 });
+  store.close();
+  fs.writeFileSync(
+    path.join(stateDir, 'agents/main/sessions/sessions.json'),
+    JSON.stringify({ 'agent:main:main': { sessionId: 's0' }, 'agent:main:cron:gone': { sessionId: 'old' } }),
+  );
+  const r = await ingestOnce([stateDir], path.join(root, 'data'));
+  assert.deepEqual(r.ledger.activeSessions().map((s) => [s.sessionKey, s.origin]), [['agent:main:main', 'sqlite']]);
+  r.ledger.close();
 });

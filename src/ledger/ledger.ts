@@ -441,6 +441,31 @@ export class Ledger implements CursorReader {
     return [...this.sessionRows.values()].flat();
   }
 
+  /**
+   * The sessions that exist now: one per (state dir, agent, session key), active
+   * ones only. Where an agent's SQLite store lists sessions, a `sessions.json` left
+   * beside it (kept by some releases for rollback) is stale and not used.
+   */
+  activeSessions(): SessionRow[] {
+    const storeAgents = new Set<string>();
+    for (const rows of this.sessionRows.values()) {
+      for (const r of rows) if (r.origin === 'sqlite') storeAgents.add(`${r.stateDir}\u0000${r.agent}`);
+    }
+    const seen = new Set<string>();
+    const out: SessionRow[] = [];
+    for (const rows of this.sessionRows.values()) {
+      for (const r of rows) {
+        if (!r.active) continue;
+        if (r.origin === 'sessions.json' && storeAgents.has(`${r.stateDir}\u0000${r.agent}`)) continue;
+        const k = `${r.stateDir}\u0000${r.agent}\u0000${r.sessionKey}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(r);
+      }
+    }
+    return out;
+  }
+
   authProfiles(): AuthRow[] {
     return [...this.authRows.values()].flat();
   }

@@ -173,13 +173,8 @@ export function authFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
 }
 
 export function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
-  const seen = new Set<string>();
   const sessions: Acc = new Map();
-  for (const s of input.ledger.sessions()) {
-    if (!s.active) continue;
-    const k = `${s.stateDir}\u0000${s.agent}\u0000${s.sessionKey}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+  for (const s of input.ledger.activeSessions()) {
     add(sessions, { agent: scrub(s.agent), channel: s.channel, chat_type: s.chatType, kind: s.kind }, 1);
   }
   return [[METRICS.sessions, list(sessions)]];

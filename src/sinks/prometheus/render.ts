@@ -138,16 +138,8 @@ export class MetricsRenderer {
       add(tok.cacheWrite, pm, t.cacheWrite);
     }
 
-    // Active sessions: one per (state dir, agent, session key) across index origins.
-    const seen = new Set<string>();
     const kinds: Acc = new Map();
-    for (const s of this.ledger.sessions()) {
-      if (!s.active) continue;
-      const k = `${s.stateDir}\u0000${s.agent}\u0000${s.sessionKey}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      add(kinds, { kind: seedIndexKind(s.sessionKey) }, 1);
-    }
+    for (const sess of this.ledger.activeSessions()) add(kinds, { kind: seedIndexKind(sess.sessionKey) }, 1);
 
     const last = this.ledger.lastCallTimestampMs();
     return [
