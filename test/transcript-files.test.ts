@@ -239,3 +239,26 @@ test('sessions that left sessions.json are labelled from their trajectory sideca
   assert.deepEqual(active.map((s) => s.sessionKey), ['agent:main:main'], 'trajectory sessions are not active sessions');
   r.ledger.close();
 });
+
+test('a transcript moved into the SQLite import archive keeps its cursor: nothing is read again', async () => {
+  const root = tmpDir();
+  const { stateDir, sessions } = makeState(root);
+  const data = path.join(root, 'data');
+  const f = path.join(sessions, 'm1.jsonl');
+  fs.writeFileSync(f, [headerLine('m1'), assistantLine(), assistantLine()].join('\n') + '\n');
+  let r = await ingestOnce([stateDir], data);
+  assert.equal(totalsOf(r.ledger).messages, 2);
+  const archive = path.join(path.dirname(sessions), 'session-sqlite-import-archive');
+  fs.mkdirSync(archive);
+  fs.renameSync(f, path.join(archive, 'agent_main_main.m1.jsonl.imported-1795281712473'));
+  r = await ingestOnce([stateDir], data, r.ledger);
+  assert.equal(r.stats.linesRead, 0, 'the moved file was not read again');
+  assert.equal(r.summary.duplicates, 0);
+  assert.deepEqual(
+    r.ledger.keysWithPrefix('file:').map((k) => path.basename(k)),
+    ['agent_main_main.m1.jsonl.imported-1795281712473'],
+    'the cursor moved with the file',
+  );
+  assert.equal(totalsOf(r.ledger).messages, 2);
+  r.ledger.close();
+});

@@ -78,11 +78,49 @@ export class TranscriptFilesSource implements Source {
   }
 
   *poll(ctx: PollContext): Iterable<SourceBatch> {
-    for (const dir of this.dirs()) yield* this.pollDir(dir, ctx);
+    // List every folder first, so a file moved between the agent's folders (the
+    // SQLite migration moves live transcripts into the import archive) keeps its
+    // cursor through its inode instead of being read again.
+    const folders: Array<{ dir: string; listed: Map<string, TranscriptName>; known: string[] }> = [];
+    for (const dir of this.dirs()) {
+      const listed = this.list(dir, ctx);
+      if (!listed) continue; // unreadable: keep its cursors, the folder may come back
+      // Only this folder's own files (not those of a sub-folder such as the import archive).
+      const known = ctx.cursors.keysWithPrefix(transcriptCursorKey(dir + path.sep)).filter((k) => path.dirname(k.slice(5)) === dir);
+      folders.push({ dir, listed, known });
+    }
+    const allListed = new Set(folders.flatMap((f) => [...f.listed.keys()]));
+    // Cursors of files no longer at their path, by inode, to follow renames and moves.
+    const byInode = new Map<string, string>();
+    for (const f of folders) {
+      for (const k of f.known) {
+        const c = ctx.cursors.get(k) as FileCursor | undefined;
+        if (c && !allListed.has(k.slice(5))) byInode.set(`${c.dev}:${c.ino}`, k);
+      }
+    }
+    const adopted = new Set<string>();
+    for (const f of folders) {
+      for (const [file, name] of f.listed) yield* this.pollFile(file, name, ctx, byInode, adopted);
+    }
+    // Forget cursors of files that are gone (and were not renamed or moved).
+    for (const f of folders) {
+      const gone: Array<[string, null]> = [];
+      for (const k of f.known) if (!f.listed.has(k.slice(5)) && !adopted.has(k)) gone.push([k, null]);
+      if (gone.length === 0) continue;
+      yield {
+        kind: 'transcript',
+        context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: 'jsonl', where: f.dir },
+        records: [],
+        cursors: gone,
+        bytesRead: 0,
+        linesRead: 0,
+        filesRead: 0,
+      };
+    }
   }
 
-  private *pollDir(dir: string, ctx: PollContext): Iterable<SourceBatch> {
-    const prefix = transcriptCursorKey(dir + path.sep);
+  /** The countable transcripts of one folder; null when it cannot be listed. */
+  private list(dir: string, ctx: PollContext): Map<string, TranscriptName> | null {
     let names: string[];
     try {
       names = fs.readdirSync(dir);
@@ -90,7 +128,7 @@ export class TranscriptFilesSource implements Source {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
         ctx.report({ reason: 'unreadable', where: dir, detail: `cannot list directory (${code})` });
-        return; // keep cursors: the folder may come back
+        return null;
       }
       names = [];
     }
@@ -99,34 +137,7 @@ export class TranscriptFilesSource implements Source {
       const c = classifyTranscriptName(n);
       if (c && (c.kind !== 'imported' || dir.endsWith(IMPORT_ARCHIVE_DIR))) listed.set(path.join(dir, n), c);
     }
-    // Known cursors of this folder by inode, to follow renames (live -> .reset.<ts>).
-    const byInode = new Map<string, string>();
-    // Only this folder's own files (not those of a sub-folder such as the import archive).
-    const known = ctx.cursors.keysWithPrefix(prefix).filter((k) => path.dirname(k.slice(5)) === dir);
-    for (const k of known) {
-      const c = ctx.cursors.get(k) as FileCursor | undefined;
-      if (c && !listed.has(k.slice(5))) byInode.set(`${c.dev}:${c.ino}`, k);
-    }
-    const adopted = new Set<string>();
-    for (const [file, name] of listed) {
-      yield* this.pollFile(file, name, ctx, byInode, adopted);
-    }
-    // Forget cursors of files that are gone (and were not renamed within the folder).
-    const gone: Array<[string, null]> = [];
-    for (const k of known) {
-      if (!listed.has(k.slice(5)) && !adopted.has(k)) gone.push([k, null]);
-    }
-    if (gone.length > 0) {
-      yield {
-        kind: 'transcript',
-        context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: 'jsonl', where: dir },
-        records: [],
-        cursors: gone,
-        bytesRead: 0,
-        linesRead: 0,
-        filesRead: 0,
-      };
-    }
+    return listed;
   }
 
   private *pollFile(
