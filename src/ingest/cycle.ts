@@ -193,7 +193,6 @@ export class Ingestor {
   /** Runs the transcript parser over a batch's records and labels the calls. */
   private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
     const label = this.labeler(batch.context);
-    const before = calls.length;
     for (const rec of batch.records) {
       const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') calls.push(label(r.call));
@@ -206,7 +205,6 @@ export class Ingestor {
       }
     }
     for (const c of batch.calls ?? []) calls.push(label(c));
-    this.stats.callsParsed += calls.length - before;
   }
 
   /** Parses and commits one batch on its own (no staging). */

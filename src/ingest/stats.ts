@@ -7,7 +7,6 @@ export class IngestStats {
   filesRead = 0;
   linesRead = 0;
   bytesRead = 0;
-  callsParsed = 0;
   callsInserted = 0;
   callsDuplicate = 0;
   cyclesOk = 0;

@@ -146,28 +146,21 @@ export class Ledger implements CursorReader {
     upsertSessionId: Database.Statement;
   };
 
-  private constructor(file: string, readonly: boolean) {
+  private constructor(file: string) {
     this.file = file;
-    this.db = new Database(file, { readonly });
-    if (!readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.migrate();
-    }
-    this.stmts = readonly ? (null as never) : this.prepare();
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.stmts = this.prepare();
     this.load();
   }
 
   /** Opens (creating if needed) the ledger in dataDir. Throws with a clear message when unusable. */
   static open(dataDir: string): Ledger {
     fs.mkdirSync(dataDir, { recursive: true });
-    return new Ledger(path.join(dataDir, 'ledger.sqlite'), false);
-  }
-
-  /** Opens an existing ledger read-only (reports). */
-  static openReadOnly(dataDir: string): Ledger {
-    return new Ledger(path.join(dataDir, 'ledger.sqlite'), true);
+    return new Ledger(path.join(dataDir, 'ledger.sqlite'));
   }
 
   private migrate(): void {

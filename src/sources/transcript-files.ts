@@ -406,7 +406,10 @@ export function splitLines(
     if (nl - start > maxLine) {
       ctx.report({ reason: 'line_too_long', where, detail: `line longer than ${maxLine} bytes skipped` });
     } else if (nl > start && mightBeModelCall(data, start, nl)) {
-      records.push({ text: data.toString('utf8', start, nl), pos: lines });
+      const c = candidateText(data, start, nl);
+      const s = start;
+      const e = nl;
+      records.push(c.cut ? { text: c.text, pos: lines, full: () => data.toString('utf8', s, e) } : { text: c.text, pos: lines });
     }
     start = nl + 1;
   }
