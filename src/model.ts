@@ -201,7 +201,7 @@ export interface PollContext {
  */
 export interface Source {
   readonly name: string;
-  poll(ctx: PollContext): Iterable<SourceBatch>;
+  poll(ctx: PollContext): Iterable<SourceBatch> | AsyncIterable<SourceBatch>;
   /** Paths worth watching for changes (directories); optional. */
   watchPaths?(): string[];
 }

@@ -90,7 +90,7 @@ export class Ingestor {
     for (const source of this.sources()) {
       const ctx = this.pollContext(source);
       try {
-        for (const batch of source.poll(ctx)) {
+        for await (const batch of source.poll(ctx)) {
           summary.batches++;
           const r = this.stage(batch);
           if (r) {

@@ -44,6 +44,11 @@ const NL = 10;
 
 export const IMPORT_ARCHIVE_DIR = 'session-sqlite-import-archive';
 
+/** fs.read at a position, as a promise (runs on libuv's thread pool). */
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
 export function transcriptCursorKey(file: string): string {
   return `file:${file}`;
 }
@@ -77,7 +82,7 @@ export class TranscriptFilesSource implements Source {
     return this.dirs().filter((d) => fs.existsSync(d));
   }
 
-  *poll(ctx: PollContext): Iterable<SourceBatch> {
+  async *poll(ctx: PollContext): AsyncIterable<SourceBatch> {
     // List every folder first, so a file moved between the agent's folders (the
     // SQLite migration moves live transcripts into the import archive) keeps its
     // cursor through its inode instead of being read again.
@@ -140,13 +145,13 @@ export class TranscriptFilesSource implements Source {
     return listed;
   }
 
-  private *pollFile(
+  private async *pollFile(
     file: string,
     name: TranscriptName,
     ctx: PollContext,
     byInode: Map<string, string>,
     adopted: Set<string>,
-  ): Iterable<SourceBatch> {
+  ): AsyncIterable<SourceBatch> {
     const key = transcriptCursorKey(file);
     let st: fs.Stats;
     try {
@@ -216,7 +221,12 @@ export class TranscriptFilesSource implements Source {
     }
   }
 
-  private *readPlain(
+  /**
+   * Reads a plain transcript from `startOffset`: complete lines only (a live file's
+   * partial last line waits; an archive's last line needs no newline). One read is
+   * always in flight ahead of the parsing, so disk reads overlap the CPU work.
+   */
+  private async *readPlain(
     fd: number,
     file: string,
     st: fs.Stats,
@@ -225,11 +235,9 @@ export class TranscriptFilesSource implements Source {
     context: TranscriptContext,
     pendingCursors: Array<[string, Cursor | null]>,
     ctx: PollContext,
-  ): Iterable<SourceBatch> {
+  ): AsyncIterable<SourceBatch> {
     const key = transcriptCursorKey(file);
-    let buf = Buffer.allocUnsafe(READ_CHUNK);
-    let carry = 0; // bytes at buf[0..carry) not yet consumed (a partial line)
-    let pos = startOffset; // file position of buf[carry]
+    let carry: Buffer = Buffer.alloc(0); // a partial line left from the previous chunk
     let consumed = startOffset; // file offset after the last complete line
     let lineNo = 0;
     let skipping = false; // inside an over-long line, discarding until its newline
@@ -238,8 +246,6 @@ export class TranscriptFilesSource implements Source {
     let lines = 0;
     let sinceBatch = 0;
     let head: Buffer | null = null;
-    let eof = false;
-    let recordsAtChunkStart = 0;
 
     const makeCursor = (): FileCursor => {
       if (!head || head.length < Math.min(HEAD_BYTES, consumed)) head = readHead(fd, Math.min(HEAD_BYTES, consumed));
@@ -253,88 +259,81 @@ export class TranscriptFilesSource implements Source {
       };
     };
 
-    while (!eof) {
-      if (carry === buf.length) {
-        // One line fills the buffer: grow up to the limit, then skip the rest of it.
-        if (buf.length * 2 <= this.maxLine) {
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, carry);
-          buf = bigger;
-        } else {
-          ctx.report({ reason: 'line_too_long', where: file, detail: `line longer than ${this.maxLine} bytes skipped` });
-          skipping = true;
-          consumed += carry;
-          carry = 0;
-        }
-      }
-      const n = fs.readSync(fd, buf, carry, buf.length - carry, pos);
-      if (n === 0) eof = true;
-      pos += n;
-      const end = carry + n;
-      const view = buf.subarray(0, end);
-      let lineStart = 0;
-      let nextCand = -2; // -2: not searched yet; -1: none in the rest of the view
+    // Every chunk gets a fresh buffer: records keep referencing their bytes (for the
+    // fallback decode) until the batch commits.
+    let pos = startOffset;
+    const readChunk = (at: number) => {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      return readAt(fd, buf, at).then((n) => buf.subarray(0, n));
+    };
+    let next = readChunk(pos);
+    try {
       for (;;) {
-        let nl = view.indexOf(NL, lineStart);
-        if (nl === -1) {
-          if (eof && immutable && lineStart < end && !skipping) nl = end; // final line of an archive without newline
-          else break;
-        }
-        lineNo++;
-        lines++;
-        if (skipping) {
-          skipping = false;
-        } else if (nl > lineStart) {
-          // One search finds the next candidate for many lines: most lines are skipped unparsed.
-          if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
-          if (nextCand !== -1 && nextCand < nl) {
-            const slice = view.subarray(lineStart, nl);
-            if (!isUtf8(slice)) {
-              ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
-            }
-            const c = candidateText(view, lineStart, nl);
-            if (c.cut) {
-              records.push({ text: c.text, pos: lineNo, full: () => slice.toString('utf8') });
-            } else records.push({ text: c.text, pos: lineNo });
+        const chunk = await next;
+        pos += chunk.length;
+        const eof = chunk.length === 0;
+        if (!eof) next = readChunk(pos);
+        const view = carry.length === 0 ? chunk : eof ? carry : Buffer.concat([carry, chunk]);
+        const end = view.length;
+        let lineStart = 0;
+        let nextCand = -2; // -2: not searched yet; -1: none in the rest of the view
+        for (;;) {
+          let nl = view.indexOf(NL, lineStart);
+          if (nl === -1) {
+            if (eof && immutable && lineStart < end && !skipping) nl = end; // final line of an archive without newline
+            else break;
           }
+          lineNo++;
+          lines++;
+          if (skipping) {
+            skipping = false;
+          } else if (nl > lineStart) {
+            // One search finds the next candidate for many lines: most lines are skipped unparsed.
+            if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
+            if (nextCand !== -1 && nextCand < nl) {
+              const slice = view.subarray(lineStart, nl);
+              if (!isUtf8(slice)) {
+                ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
+              }
+              const c = candidateText(view, lineStart, nl);
+              records.push(c.cut ? { text: c.text, pos: lineNo, full: () => slice.toString('utf8') } : { text: c.text, pos: lineNo });
+            }
+          }
+          const lineBytes = Math.min(nl + 1, end) - lineStart;
+          consumed += lineBytes;
+          bytes += lineBytes;
+          sinceBatch += lineBytes;
+          lineStart = Math.min(nl + 1, end);
+          if (lineStart >= end) break;
         }
-        const lineBytes = Math.min(nl + 1, end) - lineStart;
-        consumed += lineBytes;
-        bytes += lineBytes;
-        sinceBatch += lineBytes;
-        lineStart = Math.min(nl + 1, end);
-        if (lineStart >= end) break;
+        carry = view.subarray(lineStart);
+        if (skipping || carry.length > this.maxLine) {
+          // An over-long line: drop what there is of it and skip to its newline.
+          if (!skipping) ctx.report({ reason: 'line_too_long', where: file, detail: `line longer than ${this.maxLine} bytes skipped` });
+          skipping = true;
+          consumed += carry.length;
+          carry = Buffer.alloc(0);
+        }
+        if (eof) break;
+        if (sinceBatch >= this.batchBytes) {
+          yield {
+            kind: 'transcript',
+            context,
+            records,
+            cursors: [...pendingCursors.splice(0), [key, makeCursor()]],
+            bytesRead: bytes,
+            linesRead: lines,
+            filesRead: 0,
+          };
+          records = [];
+          bytes = 0;
+          lines = 0;
+          sinceBatch = 0;
+        }
       }
-      // Keep the partial line for the next read. Records of this chunk keep
-      // referencing its bytes (for their fallback decode), so the next read goes
-      // into a fresh buffer rather than over them.
-      carry = end - lineStart;
-      if (records.length > recordsAtChunkStart) {
-        const next = Buffer.allocUnsafe(Math.max(READ_CHUNK, carry * 2));
-        if (carry > 0) buf.copy(next, 0, lineStart, end);
-        buf = next;
-      } else if (carry > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, end);
-      recordsAtChunkStart = records.length;
-      if (skipping) {
-        consumed += carry;
-        carry = 0;
-      }
-      if (sinceBatch >= this.batchBytes && !eof) {
-        yield {
-          kind: 'transcript',
-          context,
-          records,
-          cursors: [...pendingCursors.splice(0), [key, makeCursor()]],
-          bytesRead: bytes,
-          linesRead: lines,
-          filesRead: 0,
-        };
-        records = [];
-        recordsAtChunkStart = 0;
-        bytes = 0;
-        lines = 0;
-        sinceBatch = 0;
-      }
+    } finally {
+      // Never leave a read in flight on a descriptor the caller is about to close.
+      await next.catch(() => undefined);
     }
     yield {
       kind: 'transcript',
