@@ -163,7 +163,7 @@ export class SqliteStoreSource implements Source {
     }
     try {
       // Larger page cache for this short-lived connection; a per-connection setting, not a write.
-      db.pragma('cache_size = -32768');
+      db.pragma('cache_size = -8192');
       const schema = probeSchema(db);
       for (const t of schema.unusable) {
         ctx.report({ reason: 'schema_unknown', where: `${file}#${t}`, detail: `table ${t} lacks the columns clawmeter reads; skipped` });
