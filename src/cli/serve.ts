@@ -97,7 +97,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (demo) {
     demoRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-demo-'));
     const stateDir = path.join(demoRoot, 'state');
-    const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now() });
+    const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now(), junk: false });
     stateDirs = [stateDir];
     // Demo data never goes into the real ledger.
     dataDir = usableDataDir(path.join(demoRoot, 'data'));
