@@ -38,7 +38,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { HEAD_BYTES, headHash, headMatches, readHead } from './file-head.js';
+import { isDir } from './discover.js';
+import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
 import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
 import { callIdentity, codexTurnIdentity, parseMirrorKey, shortHash, toEpochMs } from '../parse/transcript-line.js';
 import { safeToken } from '../parse/session-kind.js';
@@ -90,18 +91,11 @@ interface RolloutState {
   limits: Record<string, LimitObs>;
 }
 
-interface RolloutCursor extends Cursor {
-  dev: number;
-  ino: number;
-  offset: number;
-  size: number;
-  head: string;
-  headLen: number;
+interface RolloutCursor extends TailCursor {
   mtimeMs: number;
   state: RolloutState;
 }
 
-const READ_CHUNK = 1 << 20;
 const NL = 10;
 const SNIFF_BYTES = 512;
 const MARKERS = ['session_meta', 'turn_context', 'token_count', 'task_started', 'task_complete', 'turn_aborted'].map((s) =>
@@ -342,14 +336,6 @@ function listDir(dir: string): fs.Dirent[] {
   }
 }
 
-function isDir(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 export class CodexRolloutsSource implements Source {
   readonly name = 'codex-rollouts';
   private readonly maxLine: number;
@@ -420,16 +406,12 @@ export class CodexRolloutsSource implements Source {
     return { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: ROLLOUT_SOURCE, where: file };
   }
 
-  *poll(ctx: PollContext): Iterable<SourceBatch> {
+  async *poll(ctx: PollContext): AsyncIterable<SourceBatch> {
     const prefix = rolloutCursorKey(this.agentDir() + path.sep);
     const files = this.files();
     const listed = new Set(files);
     const known = ctx.cursors.keysWithPrefix(prefix);
-    const byInode = new Map<string, string>();
-    for (const k of known) {
-      const c = ctx.cursors.get(k) as RolloutCursor | undefined;
-      if (c && !listed.has(k.slice('rollout:'.length))) byInode.set(`${c.dev}:${c.ino}`, k);
-    }
+    const byInode = cursorsByInode(known, listed, ctx.cursors, (k) => k.slice('rollout:'.length));
     const adopted = new Set<string>();
     const states = new Map<string, RolloutState>();
     for (const file of files) yield* this.pollFile(file, ctx, byInode, adopted, states);
@@ -481,13 +463,13 @@ export class CodexRolloutsSource implements Source {
     };
   }
 
-  private *pollFile(
+  private async *pollFile(
     file: string,
     ctx: PollContext,
     byInode: Map<string, string>,
     adopted: Set<string>,
     states: Map<string, RolloutState>,
-  ): Iterable<SourceBatch> {
+  ): AsyncIterable<SourceBatch> {
     const key = rolloutCursorKey(file);
     let st: fs.Stats;
     try {
@@ -498,17 +480,8 @@ export class CodexRolloutsSource implements Source {
       return;
     }
     const pendingCursors: Array<[string, Cursor | null]> = [];
-    let cur = ctx.cursors.get(key) as RolloutCursor | undefined;
-    if (!cur) {
-      const oldKey = byInode.get(`${st.dev}:${st.ino}`);
-      if (oldKey) {
-        // Moved (e.g. into archived_sessions/): continue where the old path stopped.
-        cur = ctx.cursors.get(oldKey) as RolloutCursor;
-        adopted.add(oldKey);
-        byInode.delete(`${st.dev}:${st.ino}`);
-        pendingCursors.push([oldKey, null]);
-      }
-    }
+    // A rollout moved into archived_sessions/ continues where the old path stopped.
+    const cur = cursorFor<RolloutCursor>(key, st, ctx.cursors, byInode, adopted, pendingCursors);
     let fd: number;
     try {
       fd = fs.openSync(file, 'r');
@@ -519,18 +492,10 @@ export class CodexRolloutsSource implements Source {
       return;
     }
     try {
-      let offset = 0;
-      let state = emptyState();
-      if (cur) {
-        const sameFile = cur.ino === st.ino && cur.dev === st.dev;
-        const headOk = sameFile && st.size >= cur.offset && headMatches(fd, cur);
-        if (headOk) {
-          offset = cur.offset;
-          state = JSON.parse(JSON.stringify(cur.state)) as RolloutState;
-        }
-      }
+      const offset = resumeOffset(fd, st, cur);
+      const state = cur && offset > 0 ? (JSON.parse(JSON.stringify(cur.state)) as RolloutState) : emptyState();
       const stale = st.mtimeMs < ctx.nowMs() - this.staleTurnMs;
-      if (cur && offset === cur.offset && st.size === cur.size && pendingCursors.length === 0) {
+      if (cur && unchanged(st, cur, offset) && pendingCursors.length === 0) {
         // Nothing new. Close a turn that never got its end marker once the file went quiet.
         if (stale && state.pending) {
           const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
@@ -559,7 +524,7 @@ export class CodexRolloutsSource implements Source {
   }
 
   /** Reads complete lines from `start`, parsing the ones that matter; batches by size. */
-  private *read(
+  private async *read(
     fd: number,
     file: string,
     st: fs.Stats,
@@ -567,79 +532,39 @@ export class CodexRolloutsSource implements Source {
     state: RolloutState,
     stale: boolean,
     pendingCursors: Array<[string, Cursor | null]>,
-  ): Iterable<SourceBatch> {
+  ): AsyncIterable<SourceBatch> {
     const key = rolloutCursorKey(file);
     const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
-    let buf = Buffer.allocUnsafe(READ_CHUNK);
-    let carry = 0;
-    let pos = start;
     let consumed = start;
-    let skipping = false;
     let bytes = 0;
     let lines = 0;
-    let sinceBatch = 0;
-    let eof = false;
-    const cursor = (): RolloutCursor => {
-      const head = readHead(fd, Math.min(HEAD_BYTES, consumed));
-      return {
-        dev: st.dev,
-        ino: st.ino,
-        offset: consumed,
-        size: Math.max(consumed, st.size),
-        head: headHash(head),
-        headLen: head.length,
-        mtimeMs: st.mtimeMs,
-        state: JSON.parse(JSON.stringify(state)) as RolloutState,
-      };
-    };
-    while (!eof) {
-      if (carry === buf.length) {
-        if (buf.length * 2 <= this.maxLine) {
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, carry);
-          buf = bigger;
-        } else {
-          skipping = true;
-          consumed += carry;
-          bytes += carry;
-          carry = 0;
-        }
-      }
-      const n = fs.readSync(fd, buf, carry, buf.length - carry, pos);
-      if (n === 0) eof = true;
-      pos += n;
-      const end = carry + n;
+    let partial = 0;
+    const cursor = (): RolloutCursor => ({
+      ...tailPosition(fd, st, consumed),
+      mtimeMs: st.mtimeMs,
+      state: JSON.parse(JSON.stringify(state)) as RolloutState,
+    });
+    // An over-long line is a response item (tool output, image), never a token count: dropped quietly.
+    for await (const block of lineBlocks(fd, start, { maxLine: this.maxLine, final: false, onTooLong: () => undefined })) {
+      const view = block.view;
+      lines += block.skippedLines;
       let lineStart = 0;
-      for (;;) {
-        const nl = buf.indexOf(NL, lineStart);
-        if (nl === -1 || nl >= end) break;
+      while (lineStart < view.length) {
+        const nl = view.indexOf(NL, lineStart);
         lines++;
-        if (skipping) {
-          skipping = false; // an over-long line is a response item (tool output, image), never a token count
-        } else if (nl > lineStart && sniff(buf, lineStart, nl)) {
-          parser.line(buf.toString('utf8', lineStart, nl));
-        }
-        const len = nl + 1 - lineStart;
-        consumed += len;
-        bytes += len;
-        sinceBatch += len;
+        if (nl > lineStart && sniff(view, lineStart, nl)) parser.line(view.toString('utf8', lineStart, nl));
         lineStart = nl + 1;
       }
-      carry = end - lineStart;
-      if (carry > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, end);
-      if (skipping) {
-        consumed += carry;
-        bytes += carry;
-        carry = 0;
-      }
-      if (sinceBatch >= this.batchBytes && !eof) {
+      consumed += block.skippedBytes + view.length;
+      bytes += block.skippedBytes + view.length;
+      partial = block.partial;
+      if (bytes >= this.batchBytes) {
         yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor()]], bytes, lines, 0);
         bytes = 0;
         lines = 0;
-        sinceBatch = 0;
       }
     }
-    if (stale && state.pending && carry === 0) parser.closeTurn(null);
+    if (stale && state.pending && partial === 0) parser.closeTurn(null);
     yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor()]], bytes, lines, 1);
   }
 }

@@ -25,7 +25,7 @@ function expandHome(p: string, home: string): string {
   return p;
 }
 
-function isDir(p: string): boolean {
+export function isDir(p: string): boolean {
   try {
     return fs.statSync(p).isDirectory();
   } catch {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { HEAD_BYTES, headHash, headMatches, readHead } from './file-head.js';
+import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, candidateText, mightBeModelCall } from '../parse/transcript-line.js';
 import { classifyTranscriptName, type TranscriptName } from './transcript-names.js';
@@ -24,36 +24,19 @@ export interface TranscriptFileOptions {
   includeImportArchive?: boolean;
 }
 
-interface FileCursor extends Cursor {
-  dev: number;
-  ino: number;
-  /** byte offset after the last complete line consumed */
-  offset: number;
-  /** size seen when the cursor was written */
-  size: number;
-  /** hash of the first headLen bytes, to notice in-place rewrites */
-  head: string;
-  headLen: number;
+interface FileCursor extends TailCursor {
   /** compressed archives are read whole once */
   done?: boolean;
   mtimeMs?: number;
 }
 
-const READ_CHUNK = 1 << 20;
 const NL = 10;
 
 export const IMPORT_ARCHIVE_DIR = 'session-sqlite-import-archive';
 
-/** fs.read at a position, as a promise (runs on libuv's thread pool). */
-function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
-  return new Promise((resolve, reject) => fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
-}
-
 export function transcriptCursorKey(file: string): string {
   return `file:${file}`;
 }
-
-
 
 export class TranscriptFilesSource implements Source {
   readonly name = 'jsonl';
@@ -96,13 +79,7 @@ export class TranscriptFilesSource implements Source {
     }
     const allListed = new Set(folders.flatMap((f) => [...f.listed.keys()]));
     // Cursors of files no longer at their path, by inode, to follow renames and moves.
-    const byInode = new Map<string, string>();
-    for (const f of folders) {
-      for (const k of f.known) {
-        const c = ctx.cursors.get(k) as FileCursor | undefined;
-        if (c && !allListed.has(k.slice(5))) byInode.set(`${c.dev}:${c.ino}`, k);
-      }
-    }
+    const byInode = cursorsByInode(folders.flatMap((f) => f.known), allListed, ctx.cursors, (k) => k.slice(5));
     const adopted = new Set<string>();
     for (const f of folders) {
       for (const [file, name] of f.listed) yield* this.pollFile(file, name, ctx, byInode, adopted);
@@ -163,17 +140,11 @@ export class TranscriptFilesSource implements Source {
     }
     if (!st.isFile()) return;
     const cursorUpdates: Array<[string, Cursor | null]> = [];
-    let cur = ctx.cursors.get(key) as FileCursor | undefined;
-    if (!cur) {
-      const oldKey = byInode.get(`${st.dev}:${st.ino}`);
-      if (oldKey && !name.zstd) {
-        // Renamed (e.g. live file became .reset.<ts>): continue from the old offset.
-        cur = ctx.cursors.get(oldKey) as FileCursor;
-        adopted.add(oldKey);
-        byInode.delete(`${st.dev}:${st.ino}`);
-        cursorUpdates.push([oldKey, null]);
-      }
-    }
+    // A renamed file (live -> .reset.<ts>, or moved into the import archive) continues
+    // from its old cursor; a compressed copy is a new file and is read whole.
+    const cur = name.zstd
+      ? (ctx.cursors.get(key) as FileCursor | undefined)
+      : cursorFor<FileCursor>(key, st, ctx.cursors, byInode, adopted, cursorUpdates);
     const context = {
       stateDir: this.agent.stateDir,
       agent: this.agent.agent,
@@ -202,19 +173,9 @@ export class TranscriptFilesSource implements Source {
       return;
     }
     try {
-      let offset = 0;
-      if (cur) {
-        const sameFile = cur.ino === st.ino && cur.dev === st.dev;
-        let headOk = false;
-        if (sameFile && st.size >= cur.offset && cur.headLen <= st.size) {
-          headOk = headMatches(fd, cur);
-        }
-        if (sameFile && headOk) offset = cur.offset;
-        // else: replaced, truncated or rewritten in place; read it again from the start.
-      }
-      if (cur && offset === cur.offset && st.size === cur.size && cursorUpdates.length === 0 && cur.ino === st.ino) {
-        return; // nothing new
-      }
+      // A replaced, truncated or rewritten file is read again from the start.
+      const offset = resumeOffset(fd, st, cur);
+      if (unchanged(st, cur, offset) && cursorUpdates.length === 0) return; // nothing new
       yield* this.readPlain(fd, file, st, offset, name.kind !== 'live', context, cursorUpdates, ctx);
     } finally {
       fs.closeSync(fd);
@@ -223,8 +184,7 @@ export class TranscriptFilesSource implements Source {
 
   /**
    * Reads a plain transcript from `startOffset`: complete lines only (a live file's
-   * partial last line waits; an archive's last line needs no newline). One read is
-   * always in flight ahead of the parsing, so disk reads overlap the CPU work.
+   * partial last line waits; an archive's last line needs no newline).
    */
   private async *readPlain(
     fd: number,
@@ -237,113 +197,62 @@ export class TranscriptFilesSource implements Source {
     ctx: PollContext,
   ): AsyncIterable<SourceBatch> {
     const key = transcriptCursorKey(file);
-    let carry: Buffer = Buffer.alloc(0); // a partial line left from the previous chunk
     let consumed = startOffset; // file offset after the last complete line
     let lineNo = 0;
-    let skipping = false; // inside an over-long line, discarding until its newline
     let records: TranscriptRecord[] = [];
     let bytes = 0;
     let lines = 0;
-    let sinceBatch = 0;
-    let head: Buffer | null = null;
-
-    const makeCursor = (): FileCursor => {
-      if (!head || head.length < Math.min(HEAD_BYTES, consumed)) head = readHead(fd, Math.min(HEAD_BYTES, consumed));
-      return {
-        dev: st.dev,
-        ino: st.ino,
-        offset: consumed,
-        size: Math.max(consumed, st.size),
-        head: headHash(head),
-        headLen: head.length,
-      };
-    };
-
-    // Every chunk gets a fresh buffer: records keep referencing their bytes (for the
-    // fallback decode) until the batch commits.
-    let pos = startOffset;
-    const readChunk = (at: number) => {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      return readAt(fd, buf, at).then((n) => buf.subarray(0, n));
-    };
-    let next = readChunk(pos);
-    try {
-      for (;;) {
-        const chunk = await next;
-        pos += chunk.length;
-        const eof = chunk.length === 0;
-        if (!eof) next = readChunk(pos);
-        const view = carry.length === 0 ? chunk : eof ? carry : Buffer.concat([carry, chunk]);
-        const end = view.length;
-        let lineStart = 0;
-        let nextCand = -2; // -2: not searched yet; -1: none in the rest of the view
-        for (;;) {
-          let nl = view.indexOf(NL, lineStart);
-          if (nl === -1) {
-            if (eof && immutable && lineStart < end && !skipping) nl = end; // final line of an archive without newline
-            else break;
-          }
-          lineNo++;
-          lines++;
-          if (skipping) {
-            skipping = false;
-          } else if (nl > lineStart) {
-            // One search finds the next candidate for many lines: most lines are skipped unparsed.
-            if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
-            if (nextCand !== -1 && nextCand < nl) {
-              const slice = view.subarray(lineStart, nl);
-              if (!isUtf8(slice)) {
-                ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
-              }
-              const c = candidateText(view, lineStart, nl);
-              records.push(c.cut ? { text: c.text, pos: lineNo, full: () => slice.toString('utf8') } : { text: c.text, pos: lineNo });
-            }
-          }
-          const lineBytes = Math.min(nl + 1, end) - lineStart;
-          consumed += lineBytes;
-          bytes += lineBytes;
-          sinceBatch += lineBytes;
-          lineStart = Math.min(nl + 1, end);
-          if (lineStart >= end) break;
-        }
-        carry = view.subarray(lineStart);
-        if (skipping || carry.length > this.maxLine) {
-          // An over-long line: drop what there is of it and skip to its newline.
-          if (!skipping) ctx.report({ reason: 'line_too_long', where: file, detail: `line longer than ${this.maxLine} bytes skipped` });
-          skipping = true;
-          consumed += carry.length;
-          carry = Buffer.alloc(0);
-        }
-        if (eof) break;
-        if (sinceBatch >= this.batchBytes) {
-          yield {
-            kind: 'transcript',
-            context,
-            records,
-            cursors: [...pendingCursors.splice(0), [key, makeCursor()]],
-            bytesRead: bytes,
-            linesRead: lines,
-            filesRead: 0,
-          };
-          records = [];
-          bytes = 0;
-          lines = 0;
-          sinceBatch = 0;
-        }
-      }
-    } finally {
-      // Never leave a read in flight on a descriptor the caller is about to close.
-      await next.catch(() => undefined);
-    }
-    yield {
+    const batch = (filesRead: number): SourceBatch => ({
       kind: 'transcript',
       context,
       records,
-      cursors: [...pendingCursors.splice(0), [key, makeCursor()]],
+      cursors: [...pendingCursors.splice(0), [key, tailPosition(fd, st, consumed)]],
       bytesRead: bytes,
       linesRead: lines,
-      filesRead: 1,
-    };
+      filesRead,
+    });
+    const blocks = lineBlocks(fd, startOffset, {
+      maxLine: this.maxLine,
+      final: immutable,
+      onTooLong: () => ctx.report({ reason: 'line_too_long', where: file, detail: `line longer than ${this.maxLine} bytes skipped` }),
+    });
+    for await (const block of blocks) {
+      consumed += block.skippedBytes;
+      bytes += block.skippedBytes;
+      lineNo += block.skippedLines;
+      lines += block.skippedLines;
+      const view = block.view;
+      let lineStart = 0;
+      let nextCand = -2; // -2: not searched yet; -1: none in the rest of the block
+      while (lineStart < view.length) {
+        let nl = view.indexOf(NL, lineStart);
+        if (nl === -1) nl = view.length; // the final line of an archive
+        lineNo++;
+        lines++;
+        if (nl > lineStart) {
+          // One search finds the next candidate for many lines: most lines are skipped unparsed.
+          if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
+          if (nextCand !== -1 && nextCand < nl) {
+            const slice = view.subarray(lineStart, nl);
+            if (!isUtf8(slice)) {
+              ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
+            }
+            const c = candidateText(view, lineStart, nl);
+            records.push(c.cut ? { text: c.text, pos: lineNo, full: () => slice.toString('utf8') } : { text: c.text, pos: lineNo });
+          }
+        }
+        lineStart = Math.min(nl + 1, view.length);
+      }
+      consumed += view.length;
+      bytes += view.length;
+      if (bytes >= this.batchBytes) {
+        yield batch(0);
+        records = [];
+        bytes = 0;
+        lines = 0;
+      }
+    }
+    yield batch(1);
   }
 
   private *readCompressed(

@@ -1,0 +1,159 @@
+/**
+ * Tailing append-only line files, shared by the transcript and Codex rollout
+ * sources: which persisted position a file resumes from (following renames and
+ * moves by inode, noticing rewrites by the hash of its first bytes), and reading
+ * its complete lines from there with one read always in flight ahead of the caller.
+ */
+import fs from 'node:fs';
+import type { Cursor, CursorReader } from '../model.js';
+import { HEAD_BYTES, headHash, headMatches, readHead } from './file-head.js';
+
+/** What every tailed file's cursor records. */
+export interface TailCursor extends Cursor {
+  dev: number;
+  ino: number;
+  /** byte offset after the last complete line consumed */
+  offset: number;
+  /** size seen when the cursor was written */
+  size: number;
+  /** hash of the first headLen bytes, to notice in-place rewrites */
+  head: string;
+  headLen: number;
+}
+
+/**
+ * Cursors of files that are no longer at their path, by inode (`dev:ino` → key):
+ * a file found under a new name with that inode was renamed or moved.
+ */
+export function cursorsByInode(known: string[], listed: Set<string>, cursors: CursorReader, pathOf: (key: string) => string): Map<string, string> {
+  const byInode = new Map<string, string>();
+  for (const k of known) {
+    const c = cursors.get(k) as TailCursor | undefined;
+    if (c && !listed.has(pathOf(k))) byInode.set(`${c.dev}:${c.ino}`, k);
+  }
+  return byInode;
+}
+
+/**
+ * The cursor a file continues from: its own, else that of the file it was renamed
+ * from (whose key is then queued for deletion in `pending` and marked adopted).
+ */
+export function cursorFor<C extends TailCursor>(
+  key: string,
+  st: fs.Stats,
+  cursors: CursorReader,
+  byInode: Map<string, string>,
+  adopted: Set<string>,
+  pending: Array<[string, Cursor | null]>,
+): C | undefined {
+  const own = cursors.get(key) as C | undefined;
+  if (own) return own;
+  const id = `${st.dev}:${st.ino}`;
+  const oldKey = byInode.get(id);
+  if (!oldKey) return undefined;
+  adopted.add(oldKey);
+  byInode.delete(id);
+  pending.push([oldKey, null]);
+  return cursors.get(oldKey) as C;
+}
+
+/** Where to resume: the cursor's offset if it is still the same, not shortened file, else 0. */
+export function resumeOffset(fd: number, st: fs.Stats, cur: TailCursor | undefined): number {
+  if (!cur || cur.ino !== st.ino || cur.dev !== st.dev) return 0;
+  if (st.size < cur.offset || cur.headLen > st.size) return 0;
+  return headMatches(fd, cur) ? cur.offset : 0;
+}
+
+/** true when nothing was appended or changed since the cursor was written. */
+export function unchanged(st: fs.Stats, cur: TailCursor | undefined, offset: number): boolean {
+  return cur !== undefined && offset === cur.offset && st.size === cur.size && cur.ino === st.ino;
+}
+
+/** The position part of a cursor for a file read up to `consumed`. */
+export function tailPosition(fd: number, st: fs.Stats, consumed: number): TailCursor {
+  const head = readHead(fd, Math.min(HEAD_BYTES, consumed));
+  return { dev: st.dev, ino: st.ino, offset: consumed, size: Math.max(consumed, st.size), head: headHash(head), headLen: head.length };
+}
+
+/** A run of complete lines read from a file. */
+export interface LineBlock {
+  /** Complete lines, each ending with a newline (the last one of a final file may not). */
+  view: Buffer;
+  /** Bytes of over-long lines dropped before `view` (consumed, not returned). */
+  skippedBytes: number;
+  /** Over-long lines that ended in this block. */
+  skippedLines: number;
+  /** Bytes of an incomplete last line held back (waiting for its newline). */
+  partial: number;
+}
+
+const READ_CHUNK = 1 << 20;
+const NL = 10;
+const EMPTY = Buffer.alloc(0);
+
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+}
+
+/**
+ * Complete lines from `start` to the end of the file, a block per read. A partial
+ * last line waits for its newline unless `final` (an archive: its last line needs
+ * none). A line longer than `maxLine` is dropped whole and `onTooLong` is called.
+ * Every block is a fresh buffer, so callers may keep references into it; the next
+ * read is in flight while the caller works on a block.
+ */
+export async function* lineBlocks(
+  fd: number,
+  start: number,
+  opts: { maxLine: number; final: boolean; onTooLong: () => void },
+): AsyncGenerator<LineBlock> {
+  let pos = start;
+  let carry = EMPTY;
+  let skipping = false;
+  const readChunk = (at: number) => {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    return readAt(fd, buf, at).then((n) => buf.subarray(0, n));
+  };
+  let next = readChunk(pos);
+  try {
+    for (;;) {
+      const chunk = await next;
+      pos += chunk.length;
+      const eof = chunk.length === 0;
+      if (!eof) next = readChunk(pos);
+      let data = carry.length === 0 ? chunk : eof ? carry : Buffer.concat([carry, chunk]);
+      let skippedBytes = 0;
+      let skippedLines = 0;
+      if (skipping) {
+        const nl = data.indexOf(NL);
+        if (nl === -1) {
+          skippedBytes = data.length;
+          data = EMPTY;
+        } else {
+          skippedBytes = nl + 1;
+          skippedLines = 1;
+          skipping = false;
+          data = data.subarray(nl + 1);
+        }
+      }
+      const last = data.lastIndexOf(NL);
+      let view = last === -1 ? EMPTY : data.subarray(0, last + 1);
+      carry = data.subarray(last + 1);
+      if (eof && opts.final && carry.length > 0 && !skipping) {
+        view = data;
+        carry = EMPTY;
+      }
+      if (carry.length > opts.maxLine) {
+        opts.onTooLong();
+        skipping = true;
+        skippedBytes += carry.length;
+        carry = EMPTY;
+      }
+      yield { view, skippedBytes, skippedLines, partial: carry.length };
+      if (eof) return;
+    }
+  } finally {
+    // Never leave a read in flight on a descriptor the caller is about to close.
+    await next.catch(() => undefined);
+  }
+}
