@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     const server = await startServer(
       {
         renderMetrics: () => renderer.render(),
+        readiness: () => stats.readiness(),
         status: () => ({ demo: false, stateDirs: [stateDir], dataDir, version: 'bench', calls: ledger.callCount(), lastIngestMs: null }),
       },
       '127.0.0.1',

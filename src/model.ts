@@ -201,6 +201,8 @@ export interface PollContext {
  */
 export interface Source {
   readonly name: string;
+  /** The state directory and agent the source reads, for per-source health; absent for global sources. */
+  readonly scope?: { stateDir: string; agent: string };
   poll(ctx: PollContext): Iterable<SourceBatch> | AsyncIterable<SourceBatch>;
   /** Paths worth watching for changes (directories); optional. */
   watchPaths?(): string[];

@@ -132,6 +132,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const server = await startServer(
     {
       renderMetrics: () => renderer.render(),
+        readiness: () => ingestor.stats.readiness(),
       status: () => ({
         demo,
         stateDirs,

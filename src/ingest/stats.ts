@@ -3,6 +3,20 @@ import type { SkipReason } from '../model.js';
 
 export const INGEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** Health of one source adapter of one agent (the key is stateDir, agent and adapter). */
+export interface SourceHealth {
+  stateDir: string;
+  agent: string;
+  /** the adapter's name: jsonl, sqlite, sessions.json, auth-profiles.json, codex-rollouts, ... */
+  adapter: string;
+  /** false while the last poll of this source failed or reported the input unreadable */
+  up: boolean;
+  /** Unix ms of the last poll that completed without a failure */
+  lastSuccessMs: number | null;
+  /** one line on why the source is down (no paths of other inputs, no secrets); null when up */
+  reason: string | null;
+}
+
 export class IngestStats {
   filesRead = 0;
   linesRead = 0;
@@ -11,6 +25,12 @@ export class IngestStats {
   callsDuplicate = 0;
   cyclesOk = 0;
   cyclesFailed = 0;
+  /** cycles in which some source failed while others were read */
+  cyclesDegraded = 0;
+  /** cycles that ran to their end (any result); readiness needs one */
+  cyclesCompleted = 0;
+  /** per-source health, keyed by `${stateDir}\u0000${agent}\u0000${adapter}` */
+  sources = new Map<string, SourceHealth>();
   lastSuccessMs: number | null = null;
   lastDurationSeconds = 0;
   durationCount = 0;
@@ -18,6 +38,16 @@ export class IngestStats {
   durationBuckets = new Array<number>(INGEST_DURATION_BUCKETS.length).fill(0);
   /** lines, files and stores skipped or flagged, by reason */
   issues = new Map<SkipReason, number>();
+
+  /** Ready once a cycle has run to its end, and while no source is down; reasons say why not. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (this.cyclesCompleted === 0) reasons.push('first ingest cycle not finished yet');
+    for (const s of this.sources.values()) {
+      if (!s.up) reasons.push(`source down: ${s.adapter} of agent ${s.agent}: ${s.reason ?? 'failed'}`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
 
   countIssue(reason: SkipReason): void {
     this.issues.set(reason, (this.issues.get(reason) ?? 0) + 1);

@@ -81,6 +81,9 @@ export function profilesFromStore(store: unknown, state?: unknown): AuthProfileI
 
 export class AuthProfilesFileSource implements Source {
   readonly name = 'auth-profiles.json';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   constructor(private readonly agent: AgentDir) {}
 
   *poll(ctx: PollContext): Iterable<SourceBatch> {

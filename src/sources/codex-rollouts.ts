@@ -338,6 +338,9 @@ function listDir(dir: string): fs.Dirent[] {
 
 export class CodexRolloutsSource implements Source {
   readonly name = 'codex-rollouts';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   private readonly maxLine: number;
   private readonly batchBytes: number;
   private readonly staleTurnMs: number;

@@ -27,6 +27,9 @@ export function sessionInfoFromEntry(key: string, entry: unknown, active = true)
 
 export class SessionIndexSource implements Source {
   readonly name = 'sessions.json';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   constructor(private readonly agent: AgentDir) {}
 
   private file(): string {
@@ -69,6 +72,9 @@ const HEAD_BYTES = 8192;
  */
 export class TrajectoryKeysSource implements Source {
   readonly name = 'trajectory-keys';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   constructor(private readonly agent: AgentDir) {}
 
   *poll(ctx: PollContext): Iterable<SourceBatch> {

@@ -115,6 +115,9 @@ function hashOf(v: unknown): string {
 
 export class SqliteStoreSource implements Source {
   readonly name = 'sqlite';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   private readonly o: Required<SqliteStoreOptions>;
 
   constructor(

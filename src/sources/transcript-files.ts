@@ -40,6 +40,9 @@ export function transcriptCursorKey(file: string): string {
 
 export class TranscriptFilesSource implements Source {
   readonly name = 'jsonl';
+  get scope(): { stateDir: string; agent: string } {
+    return this.agent;
+  }
   private readonly maxLine: number;
   private readonly batchBytes: number;
   private readonly includeImport: boolean;

@@ -10,6 +10,8 @@ import { landingPage } from './landing.js';
 
 export interface HttpDeps {
   renderMetrics(): string;
+  /** Readiness for /readyz: ready once a full cycle has committed and while no source is down. */
+  readiness(): { ready: boolean; reasons: string[] };
   /** Facts for the landing page. */
   status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
 }
