@@ -6,7 +6,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`clawmeter: ${err && err.stack ? err.stack : err}\n`);
+    // main() handles every expected error itself; this is a last resort, still one line.
+    process.stderr.write(`clawmeter: internal error: ${String((err && err.message) || err).split('\n')[0]}\n`);
     process.exitCode = 1;
   },
 );

@@ -204,6 +204,8 @@ export interface Source {
   /** The state directory and agent the source reads, for per-source health; absent for global sources. */
   readonly scope?: { stateDir: string; agent: string };
   poll(ctx: PollContext): Iterable<SourceBatch> | AsyncIterable<SourceBatch>;
+  /** Bytes left to read by the committed cursors (for progress reports); optional, an estimate. */
+  pendingBytes?(ctx: PollContext): number;
   /** Paths worth watching for changes (directories); optional. */
   watchPaths?(): string[];
 }

@@ -91,6 +91,7 @@ test('the CLI refuses bad flags and unusable paths with exit 2 and one line', ()
     assert.match(lines[0], /^clawmeter: /);
   }
   const ro = tmpDir();
+  fs.mkdirSync(path.join(ro, 'agents'));
   fs.writeFileSync(path.join(ro, 'file'), '');
   const r = spawnSync(process.execPath, [BIN, 'ingest', '--state-dir', ro, '--data-dir', path.join(ro, 'file', 'sub')], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);

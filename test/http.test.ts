@@ -60,7 +60,7 @@ test('routes: /metrics, /healthz, /, 404, 405, HEAD', async () => {
 
 test('new lines are picked up in the background; a scrape renders the last state', async () => {
   const { state, data } = setup();
-  const h = await serve(['--state-dir', state, '--data-dir', data, '--listen', '127.0.0.1:0', '--log-level', 'silent', '--interval', '0.2']);
+  const h = await serve(['--state-dir', state, '--data-dir', data, '--listen', '127.0.0.1:0', '--log-level', 'silent', '--interval', '1']);
   assert.ok(h);
   try {
     const count = async () => {

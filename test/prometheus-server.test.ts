@@ -49,7 +49,7 @@ test('real Prometheus scrapes clawmeter', { timeout: 90_000 }, async (t) => {
   const root = tmpDir('clawmeter-prom-');
   const state = path.join(root, 'state');
   copyDir(path.join(FIXTURES, 'openclaw-real/v2026.7.35-jsonl'), state);
-  const h = await serve(['--state-dir', state, '--data-dir', path.join(root, 'data'), '--listen', '127.0.0.1:0', '--log-level', 'silent', '--interval', '0.5']);
+  const h = await serve(['--state-dir', state, '--data-dir', path.join(root, 'data'), '--listen', '127.0.0.1:0', '--log-level', 'silent', '--interval', '1']);
   assert.ok(h);
   const target = new URL(h.url).host;
   const promPort = await freePort();

@@ -210,12 +210,15 @@ test(
       return { status: r.status, out: JSON.parse(r.stdout || '{}'), log: r.stderr };
     };
     const first = run();
-    assert.equal(first.status, 0, first.log);
+    assert.equal(first.status, 1, 'a source that could not be read makes ingest exit 1');
+    assert.equal(first.out.result, 'degraded');
+    assert.match(first.log, /^clawmeter: ingest degraded: 1 source\(s\) failed: jsonl of agent main: unreadable/m);
     assert.equal(first.out.inserted, 1);
     assert.equal(first.out.issues.unreadable, 1);
     assert.match(first.log, /reason=unreadable/);
     fs.chmodSync(locked, 0o644);
     const second = run();
+    assert.equal(second.status, 0, second.log);
     assert.equal(second.out.inserted, 2, 'the file is read once it can be');
     assert.equal(second.out.ledgerCalls, 3);
   },

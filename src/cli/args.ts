@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { discoverStateDirs, hasAgents, isDir, nearbyStateDir } from '../sources/discover.js';
+import { LOG_FORMATS, LOG_LEVELS, Logger, type Level, type LogFormat } from '../util/log.js';
 
 export class UsageError extends Error {}
 
@@ -16,12 +18,31 @@ export const HISTORY_OPTIONS = {
   'state-dir': { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
+/** Exit codes of every command (listed in `clawmeter --help` and the README). */
+export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
+export const EXIT_HELP = `Exit codes:
+  0    success
+  1    some source could not be read (ingest), or an unexpected internal error
+  2    bad flags, settings or paths, an unusable or locked ledger (one line on stderr says why)
+  128+N  stopped by signal N after committing what was read (130 for SIGINT, 143 for SIGTERM)
+`;
+
 export function parse<T extends OptionSpec>(argv: string[], options: T) {
+  // `--max-series -1` is a value, not a flag: join it so validation can say what is wrong with it.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const spec = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    if (spec?.type === 'string' && i + 1 < argv.length && /^-[\d.]/.test(argv[i + 1])) {
+      args.push(`${a}=${argv[++i]}`);
+    } else args.push(a);
+  }
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
   } catch (err) {
     // node's messages are one line already, e.g. "Unknown option '--foo'".
     throw new UsageError((err as Error).message.split('\n')[0]);
@@ -37,7 +58,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export function usableDataDir(dir: string): string {
   const abs = path.resolve(dir);
   try {
-    fs.mkdirSync(abs, { recursive: true });
+    fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
     fs.accessSync(abs, fs.constants.W_OK | fs.constants.R_OK);
   } catch (err) {
     throw new UsageError(`--data-dir ${abs}: not usable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
@@ -64,14 +85,81 @@ export function checkStateDirs(dirs: string[]): void {
 }
 
 export function positiveNumber(flag: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${flag} ${v}: expected a positive number`);
+  return numberSetting({ flag, value: v, fallback, min: Number.MIN_VALUE, what: 'a positive number' });
+}
+
+/**
+ * A numeric setting from its flag, else its environment variable, else the
+ * default; a value that is not a finite number in range (or not an integer where
+ * one is needed) is a usage error naming the flag or variable.
+ */
+export function numberSetting(o: {
+  flag: string;
+  value: string | undefined;
+  env?: { name: string; value: string | undefined };
+  fallback: number;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  /** how the expectation reads in the message, e.g. "a number of seconds >= 1" */
+  what?: string;
+}): number {
+  const fromFlag = o.value !== undefined;
+  const raw = fromFlag ? o.value : o.env?.value;
+  if (raw === undefined || (!fromFlag && raw === '')) return o.fallback;
+  const n = raw.trim() === '' ? NaN : Number(raw);
+  const ok = Number.isFinite(n) && (o.min === undefined || n >= o.min) && (o.max === undefined || n <= o.max) && (!o.integer || Number.isInteger(n));
+  if (!ok) {
+    const range = o.what ?? [o.integer ? 'an integer' : 'a number', o.min !== undefined ? `>= ${o.min}` : '', o.max !== undefined ? `<= ${o.max}` : ''].filter(Boolean).join(' ');
+    throw new UsageError(`${fromFlag ? `--${o.flag} ${raw}` : `${o.env!.name}=${raw}`}: expected ${range}`);
+  }
   return n;
 }
 
-export function logLevel(v: string | undefined): 'debug' | 'info' | 'warn' | 'error' | 'silent' {
+export function logLevel(v: string | undefined): Level {
   if (v === undefined) return 'info';
-  if (['debug', 'info', 'warn', 'error', 'silent'].includes(v)) return v as 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as Level;
   throw new UsageError(`--log-level ${v}: expected debug, info, warn, error or silent`);
+}
+
+export function logFormat(v: string | undefined): LogFormat {
+  if (v === undefined) return 'logfmt';
+  if ((LOG_FORMATS as readonly string[]).includes(v)) return v as LogFormat;
+  throw new UsageError(`--log-format ${v}: expected logfmt or json`);
+}
+
+/** The logger the common flags ask for. */
+export function loggerFrom(values: { 'log-level'?: string; 'log-format'?: string }): Logger {
+  return new Logger(logLevel(values['log-level']), undefined, logFormat(values['log-format']));
+}
+
+/**
+ * The state directories a command reads, from flags, environment or the home
+ * defaults (see sources/discover.ts). A configured path (flag or environment) that
+ * is not a state directory is an error naming a nearby one that is, never a reason
+ * to read nothing or to fall back to demo data. `found` is false only when nothing
+ * was configured and no default state directory exists.
+ */
+export function resolveStateDirs(flags: string[], env: NodeJS.ProcessEnv): { stateDirs: string[]; found: boolean; looked: string[] } {
+  checkStateDirs(flags);
+  const d = discoverStateDirs({ flags, env });
+  if (d.origin === 'home') return { stateDirs: d.stateDirs, found: d.stateDirs.length > 0, looked: d.looked };
+  const what = (dir: string) =>
+    d.origin === 'flag' ? `--state-dir ${dir}` : d.origin === 'OPENCLAW_STATE_DIR' ? `OPENCLAW_STATE_DIR=${dir}` : `OPENCLAW_HOME=${env.OPENCLAW_HOME}`;
+  if (d.origin === 'flag') {
+    for (const dir of d.stateDirs) if (!hasAgents(dir)) throw new UsageError(notStateDir(what(dir), dir));
+    return { stateDirs: d.stateDirs, found: true, looked: d.looked };
+  }
+  if (d.stateDirs.length === 0) {
+    const dir = d.looked[d.looked.length - 1];
+    const shown = d.origin === 'OPENCLAW_HOME' ? d.looked[0] : dir;
+    if (!isDir(shown)) throw new UsageError(`${what(shown)}: no such directory`);
+    throw new UsageError(notStateDir(what(shown), shown));
+  }
+  return { stateDirs: d.stateDirs, found: true, looked: d.looked };
+}
+
+function notStateDir(what: string, dir: string): string {
+  const near = nearbyStateDir(dir);
+  return `${what}: no agents/ in ${dir}, so it is not an OpenClaw state directory${near ? `; did you mean ${near}?` : ''}`;
 }

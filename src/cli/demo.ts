@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateStateDir } from '../demo/generate.js';
-import { UsageError, parse, positiveNumber } from './args.js';
+import { UsageError, numberSetting, parse } from './args.js';
 
 export const DEMO_HELP = `Usage: clawmeter demo --out DIR [options]
 
@@ -31,13 +31,24 @@ export function demoCommand(argv: string[]): number {
   }
   if (!values.out) throw new UsageError('--out DIR is required');
   const out = path.resolve(values.out);
-  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) throw new UsageError(`--out ${out}: exists and is not empty`);
-  const truth = generateStateDir({
-    dir: out,
-    seed: positiveNumber('seed', values.seed, 42),
-    targetBytes: Math.round(positiveNumber('mb', values.mb, 2) * 1024 * 1024),
-    days: positiveNumber('days', values.days, 7),
-  });
+  const seed = numberSetting({ flag: 'seed', value: values.seed, fallback: 42, min: 1, integer: true, what: 'a positive integer' });
+  const mb = numberSetting({ flag: 'mb', value: values.mb, fallback: 2, min: 0.01, max: 100_000, what: 'a number of megabytes from 0.01 to 100000' });
+  const days = numberSetting({ flag: 'days', value: values.days, fallback: 7, min: 1, max: 3650, what: 'a number of days from 1 to 3650' });
+  let st: fs.Stats | null = null;
+  try {
+    st = fs.statSync(out);
+  } catch {
+    st = null; // does not exist yet: created below
+  }
+  if (st && !st.isDirectory()) throw new UsageError(`--out ${out}: exists and is not a directory`);
+  if (st && fs.readdirSync(out).length > 0) throw new UsageError(`--out ${out}: exists and is not empty`);
+  let truth: ReturnType<typeof generateStateDir>;
+  try {
+    truth = generateStateDir({ dir: out, seed, targetBytes: Math.round(mb * 1024 * 1024), days });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--out ${out}: cannot write the demo there (${code ?? (err as Error).message.split('\n')[0]})`);
+  }
   process.stdout.write(JSON.stringify({ dir: out, ...truth }, null, 2) + '\n');
   return 0;
 }

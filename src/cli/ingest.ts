@@ -1,13 +1,14 @@
 /**
  * `clawmeter ingest`: one ingest cycle into the ledger, then a JSON summary on
- * stdout. Useful for cron-style use, backfills and tests.
+ * stdout. Useful for cron-style use, backfills and tests. A signal stops it at
+ * the next batch boundary with what was read committed; a source that could not be
+ * read makes it exit 1 with one line on stderr.
  */
-import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { LEDGER_HELP, LEDGER_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
-import { discoverStateDirs } from '../sources/discover.js';
-import { Logger } from '../util/log.js';
-import { HISTORY_OPTIONS, UsageError, checkStateDirs, defaultDataDir, logLevel, parse, usableDataDir } from './args.js';
+import { EXIT, EXIT_HELP, HISTORY_OPTIONS, UsageError, defaultDataDir, loggerFrom, parse, resolveStateDirs, usableDataDir } from './args.js';
+import { openLedger } from './open-ledger.js';
+import { onStopSignals } from './signals.js';
 
 export const INGEST_HELP = `Usage: clawmeter ingest [options]
 
@@ -17,32 +18,40 @@ Options:
   --state-dir DIR        OpenClaw state directory (repeatable; default: discovered)
   --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter)
   --log-level LEVEL      debug, info, warn, error or silent (default info)
+  --log-format FORMAT    logfmt or json (default logfmt)
+  --no-progress          no progress bar on a terminal
 ${LEDGER_HELP}  -h, --help             show this help
-`;
+
+${EXIT_HELP}`;
 
 export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parse(argv, { ...HISTORY_OPTIONS, ...LEDGER_OPTIONS });
+  const { values } = parse(argv, { ...HISTORY_OPTIONS, ...LEDGER_OPTIONS, 'no-progress': { type: 'boolean' } });
   if (values.help) {
     process.stdout.write(INGEST_HELP);
     return 0;
   }
-  const log = new Logger(logLevel(values['log-level']));
-  const flags = values['state-dir'] ?? [];
-  checkStateDirs(flags);
-  const found = discoverStateDirs({ flags, env });
-  if (found.stateDirs.length === 0) {
+  const log = loggerFrom(values);
+  const found = resolveStateDirs(values['state-dir'] ?? [], env);
+  if (!found.found) {
     throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
   }
   const usage = resolveUsageOptions(values, env);
   const dataDir = usableDataDir(values['data-dir'] ?? defaultDataDir(env));
-  const ledger = Ledger.open(dataDir);
+  const ledger = openLedger(dataDir);
+  const bar = !values['no-progress'] && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
+  const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
+  const signals = onStopSignals((sig) => {
+    log.info('stopping at the next batch boundary', { signal: sig });
+    void ingestor.stop();
+  });
   try {
-    const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage });
     const s = await ingestor.trigger();
     const st = ingestor.stats;
     const out = {
       stateDirs: found.stateDirs,
       dataDir,
+      result: s.result,
+      interrupted: s.interrupted,
       inserted: s.inserted,
       duplicates: s.duplicates,
       ledgerCalls: ledger.callCount(),
@@ -50,11 +59,21 @@ export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = proces
       linesRead: st.linesRead,
       bytesRead: st.bytesRead,
       issues: Object.fromEntries(st.issues),
+      failures: s.failures,
       seconds: Number(s.durationSeconds.toFixed(3)),
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    return st.cyclesFailed > 0 ? 1 : 0;
+    if (signals.received) {
+      log.info('stopped; what was read is committed', { signal: signals.received, calls: s.inserted });
+      return 128 + signals.number;
+    }
+    if (s.result !== 'ok') {
+      process.stderr.write(`clawmeter: ingest ${s.result}: ${s.failures.length} source(s) failed: ${s.failures.join('; ')}\n`);
+      return EXIT.sourceFailed;
+    }
+    return EXIT.ok;
   } finally {
+    signals.dispose();
     ledger.close();
   }
 }

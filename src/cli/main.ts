@@ -1,10 +1,13 @@
 /**
- * Command dispatch for `clawmeter <command>`. Usage errors print one line and exit 2.
+ * Command dispatch for `clawmeter <command>`. Every expected failure prints one
+ * line `clawmeter: <what>: <why>` and exits 2; anything unexpected prints one line
+ * too (the stack trace only with --log-level debug) and exits 1.
  */
-import { UsageError } from './args.js';
+import { EXIT_HELP, UsageError } from './args.js';
 import { INGEST_HELP, ingestOnce } from './ingest.js';
-import { SERVE_HELP, serve } from './serve.js';
+import { SERVE_HELP, serve, type ServeHandle } from './serve.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
+import { onStopSignals } from './signals.js';
 import { version } from './version.js';
 
 function mainHelp(): string {
@@ -17,7 +20,45 @@ Commands:
   help      show help for a command: clawmeter help serve
 
 Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
-`;
+
+${EXIT_HELP}`;
+}
+
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP };
+
+function debugRequested(argv: string[]): boolean {
+  return argv.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && argv[i + 1] === 'debug'));
+}
+
+/**
+ * Runs `serve` until a stop signal. Handlers are installed before start-up, so a
+ * signal that arrives while it starts stops it as soon as it has started.
+ */
+async function serveUntilStopped(argv: string[]): Promise<number> {
+  let handle: ServeHandle | null = null;
+  let requested: string | null = null;
+  let finish: (code: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const stop = (sig: string) => {
+    const h = handle!;
+    const t0 = performance.now();
+    void h.stop().then(() => {
+      h.log.info('stopped; what was read is committed', { signal: sig, seconds: ((performance.now() - t0) / 1000).toFixed(3) });
+      finish(0);
+    });
+  };
+  const signals = onStopSignals((sig) => {
+    requested = sig;
+    if (handle) stop(sig);
+  });
+  try {
+    handle = await serve(argv);
+    if (!handle) return 0;
+    if (requested) stop(requested);
+    return await finished;
+  } finally {
+    signals.dispose();
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,20 +66,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case undefined:
-      case 'serve': {
-        const h = await serve(rest);
-        if (!h) return 0;
-        await new Promise<void>((resolve) => {
-          const stop = () => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            void h.stop().then(resolve);
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
-        return 0;
-      }
+      case 'serve':
+        return await serveUntilStopped(rest);
       case 'ingest':
         return await ingestOnce(rest);
       case 'demo':
@@ -47,8 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       case '--help':
       case '-h': {
         const topic = cmd === 'help' ? rest[0] : undefined;
-        const text = topic === 'serve' ? SERVE_HELP : topic === 'ingest' ? INGEST_HELP : topic === 'demo' ? DEMO_HELP : mainHelp();
-        process.stdout.write(text);
+        process.stdout.write((topic && HELP[topic] ? HELP[topic] : mainHelp)());
         return 0;
       }
       case '--version':
@@ -63,6 +91,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`clawmeter: ${err.message}\n`);
       return 2;
     }
-    throw err;
+    const e = err as Error;
+    process.stderr.write(`clawmeter: internal error: ${String(e?.message ?? e).split('\n')[0]}\n`);
+    if (debugRequested(argv) && e?.stack) process.stderr.write(e.stack + '\n');
+    return 1;
   }
 }

@@ -10,20 +10,12 @@ import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { parseListen, startServer } from '../sinks/http/server.js';
-import { discoverStateDirs } from '../sources/discover.js';
 import { sourcesFor } from '../sources/index.js';
-import { Logger } from '../util/log.js';
+import type { Logger } from '../util/log.js';
 import { generateStateDir } from '../demo/generate.js';
-import {
-  HISTORY_OPTIONS,
-  UsageError,
-  checkStateDirs,
-  defaultDataDir,
-  logLevel,
-  parse,
-  positiveNumber,
-  usableDataDir,
-} from './args.js';
+import { EXIT_HELP, HISTORY_OPTIONS, UsageError, defaultDataDir, loggerFrom, numberSetting, parse, resolveStateDirs, usableDataDir } from './args.js';
+import { openLedger } from './open-ledger.js';
+import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
 import { USAGE_HELP, USAGE_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
 import { QuotaPoller } from '../quota/poller.js';
@@ -38,20 +30,29 @@ Options:
                          OPENCLAW_STATE_DIR, OPENCLAW_HOME, ~/.openclaw, ~/.openclaw-<profile>, ~/.clawdbot
   --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter or ~/.local/state/clawmeter)
   --listen HOST:PORT     address to listen on (default 127.0.0.1:9099; METRICS_PORT sets the port)
-  --interval SECONDS     poll interval besides file watching (default 5; CACHE_SEC sets it too)
+  --interval SECONDS     poll interval besides file watching (default 5, minimum 1; CACHE_SEC sets it too)
   --demo                 serve generated demo data from a temporary folder (labelled DEMO everywhere)
   --show-account-emails  put account emails in labels instead of a short hash
   --max-series N         cap on exported domain samples per scrape (default 2000)
   --no-watch             poll only, do not watch files
-  --log-level LEVEL      debug, info, warn, error or silent (default info)
+  --log-level LEVEL      debug, info, warn, error or silent (default info; debug adds per-cycle and per-input lines)
+  --log-format FORMAT    logfmt or json (default logfmt)
 ${USAGE_HELP}  -h, --help             show this help
-`;
+
+Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle and while a
+source is down, with the reasons), / (landing page).
+
+${EXIT_HELP}`;
 
 export interface ServeHandle {
   url: string;
   demo: boolean;
+  log: Logger;
   stop(): Promise<void>;
 }
+
+/** Shortest poll interval accepted: a cycle stats every transcript, so faster is waste. */
+export const MIN_INTERVAL_S = 1;
 
 export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle | null> {
   const { values } = parse(argv, {
@@ -68,87 +69,91 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     process.stdout.write(SERVE_HELP);
     return null;
   }
-  const log = new Logger(logLevel(values['log-level']));
-  const defaultPort = env.METRICS_PORT ?? '9099';
-  const listenRaw = values.listen ?? `127.0.0.1:${defaultPort}`;
+  const log = loggerFrom(values);
+  const port = numberSetting({ flag: 'listen', value: undefined, env: { name: 'METRICS_PORT', value: env.METRICS_PORT }, fallback: 9099, min: 0, max: 65535, integer: true, what: 'a port number (0-65535)' });
+  const listenRaw = values.listen ?? `127.0.0.1:${port}`;
   const listen = parseListen(listenRaw);
   if (!listen) throw new UsageError(`--listen ${listenRaw}: expected HOST:PORT`);
-  const cacheSec = env.CACHE_SEC !== undefined && Number(env.CACHE_SEC) > 0 ? Number(env.CACHE_SEC) : 5;
-  const intervalS = positiveNumber('interval', values.interval, cacheSec);
-  const maxSeries = positiveNumber('max-series', values['max-series'], 2000);
-  const flags = values['state-dir'] ?? [];
-  checkStateDirs(flags);
+  const intervalS = numberSetting({
+    flag: 'interval',
+    value: values.interval,
+    env: { name: 'CACHE_SEC', value: env.CACHE_SEC },
+    fallback: 5,
+    min: MIN_INTERVAL_S,
+    max: 86_400,
+    what: `a number of seconds from ${MIN_INTERVAL_S} to 86400`,
+  });
+  const maxSeries = numberSetting({ flag: 'max-series', value: values['max-series'], fallback: 2000, min: 1, integer: true, what: 'a positive integer' });
   const usage = resolveUsageOptions(values, env);
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
-  let dataDir: string;
-  let demoRoot: string | null = null;
   if (!demo) {
-    const found = discoverStateDirs({ flags, env });
-    stateDirs = found.stateDirs;
-    if (stateDirs.length === 0 && found.origin !== 'flag') {
+    // A configured path that is wrong is an error; DEMO only when nothing was configured and nothing exists.
+    const found = resolveStateDirs(values['state-dir'] ?? [], env);
+    if (!found.found) {
       log.warn('no OpenClaw state directory found; serving DEMO data instead', { looked: found.looked.join(', ') });
       demo = true;
-    } else if (stateDirs.length === 0) {
-      throw new UsageError(`no state directory to read`);
     }
-  }
-  if (demo) {
-    demoRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-demo-'));
-    const stateDir = path.join(demoRoot, 'state');
-    const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now(), junk: false });
-    stateDirs = [stateDir];
-    // Demo data never goes into the real ledger.
-    dataDir = usableDataDir(path.join(demoRoot, 'data'));
-    log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
-  } else {
-    dataDir = usableDataDir(values['data-dir'] ?? defaultDataDir(env));
+    stateDirs = found.stateDirs;
   }
 
-  let ledger: Ledger;
-  try {
-    ledger = Ledger.open(dataDir);
-  } catch (err) {
-    throw new UsageError(`--data-dir ${dataDir}: cannot open ledger (${(err as Error).message})`);
-  }
-  // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
-  if (usage.poll && demo) log.warn('--poll-quota ignored in DEMO mode');
-  const poller =
-    usage.poll && !demo
-      ? new QuotaPoller({ stateDirs: () => stateDirs, ...usage.poll, log, onUpdate: () => void runCycle() })
-      : null;
-  const ingestor = createIngestor(ledger, () => stateDirs, {
-    log,
-    usage,
-    extraSources: () => (poller ? [poller.source()] : []),
-  });
-  const renderer = new MetricsRenderer(ledger, ingestor.stats, {
-    version: version(),
-    demo,
-    showAccountEmails: Boolean(values['show-account-emails']),
-    maxSeries,
-  });
+  // The real ledger is opened (and locked) before the port is bound, so a second
+  // process on the same data dir is told so instead of "address in use".
+  let ledger: Ledger | null = null;
+  if (!demo) ledger = openLedger(usableDataDir(values['data-dir'] ?? defaultDataDir(env)));
+
+  let app: App | null = null;
   const server = await startServer(
     {
-      renderMetrics: () => renderer.render(),
-        readiness: () => ingestor.stats.readiness(),
+      renderMetrics: () => {
+        if (!app) throw new Error('starting');
+        return app.renderer.render();
+      },
+      readiness: () => (app ? app.ingestor.stats.readiness() : { ready: false, reasons: ['starting'] }),
       status: () => ({
         demo,
         stateDirs,
-        dataDir,
+        dataDir: app?.ledger.file ?? '',
         version: version(),
-        calls: ledger.callCount(),
-        lastIngestMs: ingestor.stats.lastSuccessMs,
+        calls: app?.ledger.callCount() ?? 0,
+        lastIngestMs: app?.ingestor.stats.lastSuccessMs ?? null,
       }),
     },
     listen.host,
     listen.port,
   ).catch((err: NodeJS.ErrnoException) => {
-    ledger.close();
+    ledger?.close();
     throw new UsageError(`--listen ${listenRaw}: cannot listen (${err.code ?? err.message})`);
   });
-  log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir, demo });
+
+  // Demo data is generated only now that the port is ours, and removed on every exit path.
+  let demoRoot: string | null = null;
+  const removeDemo = () => {
+    if (demoRoot) fs.rmSync(demoRoot, { recursive: true, force: true });
+    demoRoot = null;
+  };
+  process.once('exit', removeDemo);
+  try {
+    if (demo) {
+      demoRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-demo-'));
+      const stateDir = path.join(demoRoot, 'state');
+      const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now(), junk: false });
+      stateDirs = [stateDir];
+      // Demo data never goes into the real ledger.
+      ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')));
+      log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
+    }
+    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values['show-account-emails']) });
+  } catch (err) {
+    ledger?.close();
+    await server.close();
+    removeDemo();
+    throw err;
+  }
+  const { ingestor, poller } = app;
+  const openLedgerRef = app.ledger;
+  log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
 
   // Ingestion: now, on every interval, and shortly after file changes.
   const watchers = new Map<string, fs.FSWatcher>();
@@ -183,7 +188,10 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const runCycle = async () => {
     if (stopped) return;
     try {
-      await ingestor.trigger();
+      const s = await ingestor.trigger();
+      if (s.result !== 'ok' && !s.interrupted) {
+        log.limited(`cycle\u0000${s.failures.join('|')}`, 'warn', `ingest cycle ${s.result}`, { failures: s.failures.join('; ') });
+      }
       refreshWatchers();
     } catch (err) {
       log.error('ingest cycle failed', { error: (err as Error).message });
@@ -196,16 +204,53 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   return {
     url: server.url,
     demo,
+    log,
     stop: async () => {
+      if (stopped) return;
       stopped = true;
       clearInterval(timer);
       if (debounce) clearTimeout(debounce);
       for (const w of watchers.values()) w.close();
       await poller?.stop();
-      await ingestor.whenIdle();
+      await ingestor.stop(); // the running cycle commits what it read, at its next batch boundary
       await server.close();
-      ledger.close();
-      if (demoRoot) fs.rmSync(demoRoot, { recursive: true, force: true });
+      openLedgerRef.close();
+      removeDemo();
+      process.off('exit', removeDemo);
     },
   };
+}
+
+interface App {
+  ledger: Ledger;
+  ingestor: Ingestor;
+  renderer: MetricsRenderer;
+  poller: QuotaPoller | null;
+}
+
+/** The ingest pipeline and the metrics renderer over one open ledger. */
+function assemble(
+  ledger: Ledger,
+  stateDirs: string[],
+  o: { demo: boolean; usage: ReturnType<typeof resolveUsageOptions>; log: Logger; maxSeries: number; showAccountEmails: boolean },
+): App {
+  // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
+  if (o.usage.poll && o.demo) o.log.warn('--poll-quota ignored in DEMO mode');
+  let ingestor: Ingestor | null = null;
+  const poller =
+    o.usage.poll && !o.demo
+      ? new QuotaPoller({ stateDirs: () => stateDirs, ...o.usage.poll, log: o.log, onUpdate: () => void ingestor?.trigger() })
+      : null;
+  ingestor = createIngestor(ledger, () => stateDirs, {
+    log: o.log,
+    usage: o.usage,
+    extraSources: () => (poller ? [poller.source()] : []),
+  });
+  const renderer = new MetricsRenderer(ledger, ingestor.stats, {
+    version: version(),
+    demo: o.demo,
+    showAccountEmails: o.showAccountEmails,
+    maxSeries: o.maxSeries,
+  });
+  return { ledger, ingestor, renderer, poller };
 }

@@ -10,6 +10,8 @@ import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, 
 import { parseRecord } from '../parse/transcript-line.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
+import { CycleHealth, type CycleResult } from './health.js';
+import { Progress } from './progress.js';
 import { sessionInfoFromEntry } from '../sources/session-index.js';
 
 export interface IngestOptions {
@@ -20,6 +22,8 @@ export interface IngestOptions {
   estimateCost?: (call: ParsedCall) => number | null;
   /** Rolling windows recomputed after each cycle. */
   windows?: Array<{ name: string; ms: number }>;
+  /** A terminal to draw a progress bar on during long cycles (else progress goes to the log). */
+  progressBar?: NodeJS.WriteStream | null;
 }
 
 export interface CycleSummary {
@@ -27,6 +31,11 @@ export interface CycleSummary {
   inserted: number;
   duplicates: number;
   durationSeconds: number;
+  result: CycleResult;
+  /** One line per source that failed this cycle. */
+  failures: string[];
+  /** true when stop() cut the cycle short (what was read is committed). */
+  interrupted: boolean;
 }
 
 /** Calls (or transcript batches) staged before one commit. */
@@ -41,6 +50,7 @@ export class Ingestor {
   private readonly now: () => number;
   private running: Promise<CycleSummary> | null = null;
   private rerun = false;
+  private stopping = false;
 
   constructor(
     private readonly ledger: Ledger,
@@ -66,11 +76,20 @@ export class Ingestor {
 
   private async loop(): Promise<CycleSummary> {
     let s = await this.cycle();
-    while (this.rerun) {
+    while (this.rerun && !this.stopping) {
       this.rerun = false;
       s = await this.cycle();
     }
     return s;
+  }
+
+  /**
+   * Stops at the next batch boundary: what is staged commits, no further batch is
+   * read and no new cycle starts. Resolves when the running cycle (if any) is done.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.whenIdle();
   }
 
   /** Resolves when no cycle is running (does not start one). */
@@ -85,10 +104,20 @@ export class Ingestor {
 
   private async cycle(): Promise<CycleSummary> {
     const started = performance.now();
-    const summary: CycleSummary = { batches: 0, inserted: 0, duplicates: 0, durationSeconds: 0 };
-    let failed = false;
-    for (const source of this.sources()) {
-      const ctx = this.pollContext(source);
+    const summary: CycleSummary = { batches: 0, inserted: 0, duplicates: 0, durationSeconds: 0, result: 'ok', failures: [], interrupted: false };
+    if (this.stopping) return { ...summary, interrupted: true };
+    const health = new CycleHealth(this.stats);
+    const sources = this.sources();
+    const progress = new Progress({
+      log: this.log,
+      bar: this.opts.progressBar ?? null,
+      remainingBytes: () => this.remainingBytes(sources),
+    });
+    this.progress = progress;
+    for (const source of sources) {
+      if (this.stopping) break;
+      health.begin(source);
+      const ctx = this.pollContext(source, health);
       try {
         for await (const batch of source.poll(ctx)) {
           summary.batches++;
@@ -97,46 +126,91 @@ export class Ingestor {
             summary.inserted += r.inserted;
             summary.duplicates += r.duplicates;
           }
-          // let scrapes in between batches
+          // let scrapes (and signals) in between batches
           await yieldToLoop();
+          if (this.stopping) break; // leaving the loop closes the source's generator
         }
         const r = this.flush();
         summary.inserted += r.inserted;
         summary.duplicates += r.duplicates;
       } catch (err) {
-        failed = true;
-        this.staged = [];
-        this.stagedCalls = [];
-        this.stagedCursors = [];
-        this.log.error('source failed; will retry next cycle', { source: source.name, error: (err as Error).message });
+        this.discardStage();
+        health.failed((err as Error).message);
+        this.log.limited(`poll\u0000${source.name}\u0000${source.scope?.agent ?? ''}`, 'error', 'source failed; will retry next cycle', {
+          source: source.name,
+          agent: source.scope?.agent,
+          error: (err as Error).message,
+        });
       }
+      health.end(this.now());
     }
+    progress.done();
+    this.progress = null;
+    summary.interrupted = this.stopping;
+    let windowsFailed = false;
     try {
       this.refreshWindows();
     } catch (err) {
-      failed = true;
-      this.log.error('window refresh failed', { error: (err as Error).message });
+      windowsFailed = true;
+      this.log.limited('windows', 'error', 'window refresh failed', { error: (err as Error).message });
     }
+    if (!summary.interrupted) health.prune();
+    summary.result = health.result(windowsFailed);
+    summary.failures = health.reasons();
+    if (windowsFailed) summary.failures.push('window refresh failed');
     summary.durationSeconds = (performance.now() - started) / 1000;
     this.stats.observeDuration(summary.durationSeconds);
-    if (failed) this.stats.cyclesFailed++;
-    else {
+    if (summary.result === 'failed') this.stats.cyclesFailed++;
+    else if (summary.result === 'degraded') this.stats.cyclesDegraded++;
+    else if (!summary.interrupted) {
       this.stats.cyclesOk++;
       this.stats.lastSuccessMs = this.now();
     }
-    if (summary.inserted > 0) {
-      this.log.info('ingested', { calls: summary.inserted, duplicates: summary.duplicates, seconds: summary.durationSeconds.toFixed(3) });
-    }
+    if (!summary.interrupted) this.stats.cyclesCompleted++;
+    const fields = {
+      calls: summary.inserted,
+      duplicates: summary.duplicates,
+      batches: summary.batches,
+      result: summary.result,
+      seconds: summary.durationSeconds.toFixed(3),
+      interrupted: summary.interrupted || undefined,
+    };
+    if (summary.inserted > 0) this.log.info('ingested', fields);
+    else this.log.debug('cycle', fields);
     return summary;
   }
 
-  private pollContext(source: Source): PollContext {
+  private progress: Progress | null = null;
+
+  /** The sources' own estimate of bytes left to read (for progress); 0 where they cannot tell. */
+  private remainingBytes(sources: Source[]): number {
+    const ctx: PollContext = { cursors: this.ledger, nowMs: this.now, report: () => undefined };
+    let n = 0;
+    for (const s of sources) {
+      try {
+        n += s.pendingBytes?.(ctx) ?? 0;
+      } catch {
+        // an estimate only
+      }
+    }
+    return n;
+  }
+
+  private discardStage(): void {
+    this.staged = [];
+    this.stagedCalls = [];
+    this.stagedCursors = [];
+  }
+
+  private pollContext(source: Source, health: CycleHealth): PollContext {
     return {
       cursors: this.ledger,
       nowMs: this.now,
       report: (issue: SourceIssue) => {
         this.stats.countIssue(issue.reason);
-        this.log.once(`${issue.reason}\u0000${issue.where}`, 'warn', issue.detail, {
+        health.issue(issue.reason, issue.detail);
+        // Rate-limited per input and reason (a line number does not make a new input).
+        this.log.limited(`${issue.reason}\u0000${inputOf(issue.where)}`, 'warn', issue.detail, {
           source: source.name,
           reason: issue.reason,
           where: issue.where,
@@ -187,6 +261,13 @@ export class Ingestor {
     }
     this.stats.callsInserted += res.inserted;
     this.stats.callsDuplicate += res.duplicates;
+    if (this.log.enabled('debug')) {
+      const inputs = [...new Set(batches.map((b) => (b.kind === 'transcript' ? b.context.where : '')))].filter(Boolean);
+      this.log.debug('committed', { inputs: inputs.length, first: inputs[0], calls: calls.length, inserted: res.inserted, duplicates: res.duplicates });
+    }
+    let bytes = 0;
+    for (const b of batches) if (b.kind === 'transcript') bytes += b.bytesRead;
+    this.progress?.committed(bytes, res.inserted);
     return res;
   }
 
@@ -198,7 +279,7 @@ export class Ingestor {
       if (r.kind === 'call') calls.push(label(r.call));
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
-        this.log.once(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
+        this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
           reason: r.why,
           where: `${batch.context.where}:${rec.pos}`,
         });
@@ -286,4 +367,9 @@ export class Ingestor {
       };
     };
   }
+}
+
+/** The input a report is about, without a trailing line or row number (for rate limiting). */
+function inputOf(where: string): string {
+  return where.replace(/:\d+$/, '');
 }

@@ -22,6 +22,8 @@ export interface PipelineOptions {
   /** Sources added after the state directories' own (e.g. the quota poller's). */
   extraSources?: () => Source[];
   now?: () => number;
+  /** A terminal for the progress bar of long cycles (else progress goes to the log). */
+  progressBar?: NodeJS.WriteStream | null;
 }
 
 export function createIngestor(ledger: Ledger, stateDirs: () => string[], opts: PipelineOptions = {}): Ingestor {
@@ -33,5 +35,6 @@ export function createIngestor(ledger: Ledger, stateDirs: () => string[], opts: 
     now: opts.now,
     windows: usage.windows,
     estimateCost: usage.pricing.estimator(),
+    progressBar: opts.progressBar,
   });
 }

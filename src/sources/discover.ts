@@ -78,6 +78,29 @@ export function discoverStateDirs(opts: {
   return { stateDirs: found, looked, origin: 'home' };
 }
 
+/**
+ * For a folder that is not a state directory, the nearest one that fits: an
+ * ancestor with `agents/` (the user named `DIR/agents` or an agent's sessions
+ * folder), else a child with `agents/` (`DIR/.openclaw`, `DIR/state`, ...).
+ */
+export function nearbyStateDir(dir: string): string | null {
+  const abs = path.resolve(dir);
+  for (let p = path.dirname(abs), i = 0; i < 6 && p !== path.dirname(p); p = path.dirname(p), i++) {
+    if (hasAgents(p)) return p;
+  }
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(abs).sort();
+  } catch {
+    return null;
+  }
+  for (const n of ['.openclaw', 'state', ...names]) {
+    const c = path.join(abs, n);
+    if (hasAgents(c)) return c;
+  }
+  return null;
+}
+
 /** Every agent folder under `<stateDir>/agents/`. The folder name is the agent id. */
 export function listAgents(stateDir: string): AgentDir[] {
   let names: string[];

@@ -64,6 +64,24 @@ export class TranscriptFilesSource implements Source {
     return d;
   }
 
+  /** Bytes past the committed cursors in this agent's transcripts (compressed size for archives not yet read). */
+  pendingBytes(ctx: PollContext): number {
+    let n = 0;
+    for (const dir of this.dirs()) {
+      for (const file of this.list(dir, ctx)?.keys() ?? []) {
+        try {
+          const st = fs.statSync(file);
+          const cur = ctx.cursors.get(transcriptCursorKey(file)) as FileCursor | undefined;
+          if (!cur || cur.ino !== st.ino) n += st.size;
+          else if (!cur.done) n += Math.max(0, st.size - cur.offset);
+        } catch {
+          // gone: nothing to read
+        }
+      }
+    }
+    return n;
+  }
+
   watchPaths(): string[] {
     return this.dirs().filter((d) => fs.existsSync(d));
   }
@@ -270,7 +288,9 @@ export class TranscriptFilesSource implements Source {
     try {
       data = zstdDecompress(fs.readFileSync(file));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      // fzstd's errors carry a numeric code; only string codes are file system errors.
+      const raw = (err as NodeJS.ErrnoException).code;
+      const code = typeof raw === 'string' ? raw : undefined;
       if (code === 'ENOENT') ctx.report({ reason: 'vanished', where: file, detail: 'archive vanished while reading' });
       else if (code) ctx.report({ reason: 'unreadable', where: file, detail: `read failed (${code})` });
       else ctx.report({ reason: 'decompress_failed', where: file, detail: `zstd decode failed: ${(err as Error).message}` });
