@@ -33,6 +33,17 @@ export interface CappedFamily {
   samples: Sample[];
 }
 
+/** Series keys of a sample list; cached per list (the renderer reuses lists while the ledger is unchanged). */
+const keyCache = new WeakMap<Sample[], string[]>();
+function keysOf(samples: Sample[]): string[] {
+  let keys = keyCache.get(samples);
+  if (!keys) {
+    keys = samples.map(seriesKey);
+    keyCache.set(samples, keys);
+  }
+  return keys;
+}
+
 export class SeriesCap {
   /** samples left out, over the renderer's lifetime */
   dropped = 0;
@@ -49,10 +60,7 @@ export class SeriesCap {
 
     const state = families.map((f) => {
       const sizes = new Map<string, number>();
-      for (const s of f.samples) {
-        const k = seriesKey(s);
-        sizes.set(k, (sizes.get(k) ?? 0) + 1);
-      }
+      for (const k of keysOf(f.samples)) sizes.set(k, (sizes.get(k) ?? 0) + 1);
       const before = this.exported.get(f.name);
       const keep = new Set<string>();
       const fresh: Series[] = [];
@@ -100,7 +108,8 @@ export class SeriesCap {
       const keep = state[i].keep;
       this.exported.set(f.name, keep);
       if (total <= max) return f.samples;
-      const kept = f.samples.filter((s) => keep.has(seriesKey(s)));
+      const keys = keysOf(f.samples);
+      const kept = f.samples.filter((_, j) => keep.has(keys[j]));
       this.dropped += f.samples.length - kept.length;
       return kept;
     });
