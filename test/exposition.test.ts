@@ -82,17 +82,17 @@ test('demo mode says DEMO in every help text', async () => {
 });
 
 test('--max-series keeps or drops a histogram series whole', async () => {
-  const { SeriesBudget } = await import('../src/sinks/prometheus/render.js');
+  const { SeriesCap } = await import('../src/sinks/prometheus/series-cap.js');
   const hist = (model: string): Array<{ suffix: string; labels: Record<string, string>; value: number }> => [
     { suffix: '_bucket', labels: { model, le: '1' }, value: 1 },
     { suffix: '_bucket', labels: { model, le: '+Inf' }, value: 2 },
     { suffix: '_sum', labels: { model }, value: 3 },
     { suffix: '_count', labels: { model }, value: 2 },
   ];
-  const b = new SeriesBudget(6);
-  const kept = b.take([...hist('a'), ...hist('b')]);
+  const cap = new SeriesCap(6);
+  const [kept] = cap.apply([{ name: 'h', samples: [...hist('a'), ...hist('b')] }]);
   assert.deepEqual(kept.map((s) => s.labels.model), ['a', 'a', 'a', 'a'], 'series b does not fit whole and is dropped');
-  assert.equal(b.dropped, 4);
-  assert.deepEqual(b.take([{ labels: { x: '1' }, value: 1 }, { labels: { x: '2' }, value: 1 }, { labels: { x: '3' }, value: 1 }]).length, 2);
-  assert.equal(b.dropped, 5);
+  assert.equal(cap.dropped, 4);
+  const singles = [{ labels: { x: '1' }, value: 1 }, { labels: { x: '2' }, value: 1 }, { labels: { x: '3' }, value: 1 }];
+  assert.deepEqual(new SeriesCap(2).apply([{ name: 'g', samples: singles }])[0].length, 2);
 });

@@ -7,17 +7,22 @@ import { DEFAULT_WINDOWS, parseWindow, type WindowSpec } from '../ledger/windows
 import { loadPricing, type Pricing } from '../pricing/prices.js';
 import { loadRateCard, type RateCard } from '../pricing/rate-card.js';
 import { DEFAULT_ANTHROPIC_BASE, DEFAULT_CODEX_BASE } from './poller.js';
+import { DEFAULT_MAX_AGENTS, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_MODELS } from './fold.js';
 
 /** Flags that shape what goes into the ledger (every command that ingests takes them). */
 export const LEDGER_OPTIONS = {
   windows: { type: 'string' },
   'max-models': { type: 'string' },
+  'max-agents': { type: 'string' },
+  'max-channels': { type: 'string' },
   pricing: { type: 'string' },
   'rate-card': { type: 'string' },
 } as const satisfies OptionSpec;
 
 export const LEDGER_HELP = `  --windows LIST         rolling windows for openclaw_usage_window_* (default 5h,7d)
-  --max-models N         distinct model label values before the rest are folded into "other" (default 25)
+  --max-models N         distinct model label values before the rest are folded into "other" (default ${DEFAULT_MAX_MODELS})
+  --max-agents N         distinct agent label values before newcomers are folded into "other" (default ${DEFAULT_MAX_AGENTS})
+  --max-channels N       distinct channel label values before newcomers are folded into "other" (default ${DEFAULT_MAX_CHANNELS})
   --pricing FILE         JSON price table merged over the built-in one (cost estimates; see docs/quota.md)
   --rate-card FILE       JSON rate card merged over the built-in one (messages-left fallback)
 `;
@@ -44,6 +49,8 @@ export const USAGE_HELP = `${LEDGER_HELP}  --poll-quota           poll the provi
 export interface UsageSettings {
   windows: WindowSpec[];
   maxModels: number;
+  maxAgents: number;
+  maxChannels: number;
   pricing: Pricing;
   rateCard: RateCard;
   poll: { codexBaseUrl: string; anthropicBaseUrl: string } | null;
@@ -78,7 +85,9 @@ export function resolveUsageOptions(
     for (const w of parsed as WindowSpec[]) seen.set(w.name, w);
     windows = [...seen.values()];
   }
-  const maxModels = Math.floor(positiveNumber('max-models', values['max-models'], 25));
+  const maxModels = Math.floor(positiveNumber('max-models', values['max-models'], DEFAULT_MAX_MODELS));
+  const maxAgents = Math.floor(positiveNumber('max-agents', values['max-agents'], DEFAULT_MAX_AGENTS));
+  const maxChannels = Math.floor(positiveNumber('max-channels', values['max-channels'], DEFAULT_MAX_CHANNELS));
   let pricing: Pricing;
   let rateCard: RateCard;
   try {
@@ -97,5 +106,5 @@ export function resolveUsageOptions(
         ),
       }
     : null;
-  return { windows, maxModels, pricing, rateCard, poll };
+  return { windows, maxModels, maxAgents, maxChannels, pricing, rateCard, poll };
 }

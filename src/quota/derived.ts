@@ -3,16 +3,9 @@
  * committed back into it as this source's persisted state (`state` batches), so that the Prometheus families stay a pure
  * read of the ledger:
  *
- * - **Model folding** (`derived:model-fold`). Model names become label values;
- *   past `maxModels` distinct names the rest are exported as `other`. Counters
- *   must never decrease, and moving a model *out* of `other` would decrease
- *   `other`. So the decision is sticky and persisted: a model is decided once,
- *   when the derived source first sees it (largest lifetime message counts first
- *   while places are free), and a folded model stays folded for good, across
- *   restarts. Lowering `--max-models` later folds the smallest admitted models
- *   (that only moves counts *into* `other`, which only grows); raising it admits
- *   new models only. Between a model's first call and the end of that ingest
- *   cycle it is exported under its own name (it can only move into `other`).
+ * - **Label folding** (`derived:model-fold`, `derived:agent-fold`,
+ *   `derived:channel-fold`): sticky decisions that fold models, agents and
+ *   channels past their limits into `other` (see ./fold.ts).
  *
  * - **Messages-left estimate** (`derived:quota-estimates`). For each provider
  *   quota window: the ledger's completed calls of that provider since the window
@@ -26,18 +19,20 @@ import type { Ledger, QuotaRow } from '../ledger/ledger.js';
 import type { Cursor, PollContext, Source, SourceBatch } from '../model.js';
 import { parseWindow } from '../ledger/windows.js';
 import type { RateCard } from '../pricing/rate-card.js';
+import {
+  AGENT_FOLD_KEY,
+  CHANNEL_FOLD_KEY,
+  DEFAULT_MAX_AGENTS,
+  DEFAULT_MAX_CHANNELS,
+  FOLD_KEY,
+  nextFold,
+  type FoldState,
+} from './fold.js';
 
-export const FOLD_KEY = 'derived:model-fold';
+export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from './fold.js';
 export const ESTIMATES_KEY = 'derived:quota-estimates';
-export const OTHER_MODEL = 'other';
 /** Quota rows with this limit carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
 export const REFRESH_LIMIT = '_refresh';
-
-export interface FoldState extends Cursor {
-  max: number;
-  admitted: string[];
-  folded: string[];
-}
 
 export interface QuotaEstimate {
   provider: string;
@@ -97,15 +92,12 @@ export function mergeQuota(rows: QuotaRow[], nowMs: number): QuotaRow[] {
   });
 }
 
-/** Maps a model name to its label value under a fold state (undecided models keep their name). */
-export function modelFolder(state: FoldState | undefined): (model: string) => string {
-  if (!state || state.folded.length === 0) return (m) => m;
-  const folded = new Set(state.folded);
-  return (m) => (folded.has(m) ? OTHER_MODEL : m);
-}
-
 export interface DerivedOptions {
   maxModels: number;
+  /** distinct agents before newcomers fold into `other` (default DEFAULT_MAX_AGENTS) */
+  maxAgents?: number;
+  /** distinct channels before newcomers fold into `other` (default DEFAULT_MAX_CHANNELS) */
+  maxChannels?: number;
   rateCard: RateCard;
 }
 
@@ -124,9 +116,9 @@ export class DerivedStateSource implements Source {
 
   *poll(ctx: PollContext): Iterable<SourceBatch> {
     const cursors: Array<[string, Cursor | null]> = [];
-    const prevFold = ctx.cursors.get(FOLD_KEY) as FoldState | undefined;
-    const fold = this.fold(prevFold);
-    if (!sameJson(fold, prevFold)) cursors.push([FOLD_KEY, fold]);
+    for (const [key, state] of this.folds(ctx)) {
+      if (!sameJson(state, ctx.cursors.get(key))) cursors.push([key, state]);
+    }
     const prevEst = ctx.cursors.get(ESTIMATES_KEY) as EstimatesState | undefined;
     const est: EstimatesState = { estimates: this.estimates(ctx.nowMs()) };
     if (!sameJson(est, prevEst ?? { estimates: [] })) cursors.push([ESTIMATES_KEY, est]);
@@ -134,27 +126,34 @@ export class DerivedStateSource implements Source {
     yield { kind: 'state', cursors };
   }
 
-  /** Sticky model admission (see the module comment). */
+  /** Sticky model admission (see ./fold.ts). */
   fold(prev: FoldState | undefined): FoldState {
-    const max = Math.max(1, Math.floor(this.opts.maxModels));
     const messages = new Map<string, number>();
     for (const t of this.ledger.totals()) messages.set(t.model, (messages.get(t.model) ?? 0) + t.messages);
-    const admitted = new Set(prev?.admitted ?? []);
-    const folded = new Set(prev?.folded ?? []);
-    const byCount = (a: string, b: string) => (messages.get(b) ?? 0) - (messages.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0);
-    if (admitted.size > max) {
-      const keep = [...admitted].sort(byCount);
-      for (const m of keep.slice(max)) {
-        admitted.delete(m);
-        folded.add(m);
-      }
+    return nextFold(prev, this.opts.maxModels, messages);
+  }
+
+  /** The model, agent and channel fold states, from lifetime message counts (sessions count 0). */
+  folds(ctx: Pick<PollContext, 'cursors'>): Array<[string, FoldState]> {
+    const models = new Map<string, number>();
+    const agents = new Map<string, number>();
+    const channels = new Map<string, number>();
+    const bump = (m: Map<string, number>, k: string, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+    for (const t of this.ledger.totals()) {
+      bump(models, t.model, t.messages);
+      bump(agents, t.agent, t.messages);
+      bump(channels, t.channel, t.messages);
     }
-    const fresh = [...messages.keys()].filter((m) => !admitted.has(m) && !folded.has(m) && m !== OTHER_MODEL).sort(byCount);
-    for (const m of fresh) {
-      if (admitted.size < max) admitted.add(m);
-      else folded.add(m);
+    for (const s of this.ledger.activeSessions()) {
+      bump(agents, s.agent, 0);
+      bump(channels, s.channel, 0);
     }
-    return { max, admitted: [...admitted].sort(), folded: [...folded].sort() };
+    const prev = (k: string) => ctx.cursors.get(k) as FoldState | undefined;
+    return [
+      [FOLD_KEY, nextFold(prev(FOLD_KEY), this.opts.maxModels, models)],
+      [AGENT_FOLD_KEY, nextFold(prev(AGENT_FOLD_KEY), this.opts.maxAgents ?? DEFAULT_MAX_AGENTS, agents)],
+      [CHANNEL_FOLD_KEY, nextFold(prev(CHANNEL_FOLD_KEY), this.opts.maxChannels ?? DEFAULT_MAX_CHANNELS, channels)],
+    ];
   }
 
   private count(provider: string, pattern: string | null, sinceMs: number, nowMs: number): { n: number; topModel: string | null } {

@@ -24,7 +24,8 @@ export function landingPage(s: {
 <p>Usage meter for OpenClaw, version ${esc(s.version)}.</p>
 <ul>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
-<li><a href="/healthz">/healthz</a>: liveness</li>
+<li><a href="/healthz">/healthz</a>: liveness (200 while the process serves)</li>
+<li><a href="/readyz">/readyz</a>: readiness (503 with the reasons until the first full ingest cycle has committed and while a source is down)</li>
 </ul>
 <p>Model calls in the ledger: <strong id="calls">${s.calls}</strong>. Last ingest: ${
     s.lastIngestMs === null ? 'not yet' : esc(new Date(s.lastIngestMs).toISOString())

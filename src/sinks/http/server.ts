@@ -1,7 +1,10 @@
 /**
- * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4), GET /healthz, a small
- * landing page at /, 404 elsewhere and 405 for methods other than GET and HEAD.
- * Handlers only read in-memory state; nothing here touches the disk.
+ * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4), GET /healthz
+ * (liveness), GET /readyz (readiness), a small landing page at /, 404 elsewhere
+ * and 405 for methods other than GET and HEAD. Routes live in one table, so a new
+ * endpoint is one line. Handlers only read in-memory state; nothing here touches
+ * the disk. Whatever a request contains (a target `new URL` rejects, a handler that
+ * throws), the answer is a 400 or 500 and the server keeps serving.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +17,8 @@ export interface HttpDeps {
   readiness(): { ready: boolean; reasons: string[] };
   /** Facts for the landing page. */
   status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
+  /** Told about a handler failure or a broken client connection (one line, no request data). */
+  onError?(what: string, err: Error): void;
 }
 
 export interface RunningServer {
@@ -22,41 +27,78 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+interface Reply {
+  status: number;
+  type: string;
+  body: string;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/** path → handler; the only place endpoints are declared. */
+const ROUTES: Record<string, (deps: HttpDeps) => Reply> = {
+  '/metrics': (d) => ({ status: 200, type: CONTENT_TYPE, body: d.renderMetrics() }),
+  '/healthz': () => ({ status: 200, type: TEXT, body: 'ok\n' }),
+  '/readyz': (d) => {
+    const r = d.readiness();
+    if (r.ready) return { status: 200, type: TEXT, body: 'ready\n' };
+    const reasons = r.reasons.length > 0 ? r.reasons : ['not ready'];
+    return { status: 503, type: TEXT, body: reasons.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n') + '\n' };
+  },
+  '/': (d) => ({ status: 200, type: 'text/html; charset=utf-8', body: landingPage(d.status()) }),
+};
+
+/**
+ * The path of a request target: origin-form (`/metrics?x`) is cut at `?`/`#`;
+ * absolute-form (`http://host/metrics`) goes through `new URL`; anything else,
+ * or a target `new URL` rejects, is null (a 400).
+ */
+export function requestPath(target: string | undefined): string | null {
+  const t = target ?? '/';
+  if (t.startsWith('/')) {
+    const cut = t.search(/[?#]/);
+    return cut < 0 ? t : t.slice(0, cut);
+  }
+  try {
+    return new URL(t).pathname;
+  } catch {
+    return null;
+  }
+}
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, extra: http.OutgoingHttpHeaders = {}): void {
+  const buf = Buffer.from(r.body, 'utf8');
+  res.writeHead(r.status, { ...extra, 'Content-Type': r.type, 'Content-Length': buf.length });
+  res.end(req.method === 'HEAD' ? undefined : buf);
+}
+
+function route(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const p = requestPath(req.url);
+  if (p === null) return send(req, res, { status: 400, type: TEXT, body: 'bad request target\n' });
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    return send(req, res, { status: 405, type: TEXT, body: 'method not allowed\n' }, { Allow: 'GET, HEAD' });
+  }
+  const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
+  if (!handler) return send(req, res, { status: 404, type: TEXT, body: 'not found\n' });
+  send(req, res, handler(deps));
+}
+
 export function createHandler(deps: HttpDeps): http.RequestListener {
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const known = url.pathname === '/metrics' || url.pathname === '/healthz' || url.pathname === '/';
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('method not allowed\n');
-      return;
-    }
-    if (!known) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('not found\n');
-      return;
-    }
-    let body: string;
-    let type: string;
     try {
-      if (url.pathname === '/metrics') {
-        body = deps.renderMetrics();
-        type = CONTENT_TYPE;
-      } else if (url.pathname === '/healthz') {
-        body = 'ok\n';
-        type = 'text/plain; charset=utf-8';
-      } else {
-        body = landingPage(deps.status());
-        type = 'text/html; charset=utf-8';
-      }
+      route(deps, req, res);
     } catch (err) {
-      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`internal error: ${(err as Error).message}\n`);
-      return;
+      deps.onError?.('request handler failed', err as Error);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      try {
+        send(req, res, { status: 500, type: TEXT, body: 'internal error\n' });
+      } catch {
+        res.destroy();
+      }
     }
-    const buf = Buffer.from(body, 'utf8');
-    res.writeHead(200, { 'Content-Type': type, 'Content-Length': buf.length });
-    res.end(req.method === 'HEAD' ? undefined : buf);
   };
 }
 
@@ -71,10 +113,19 @@ export function parseListen(listen: string): { host: string; port: number } | nu
 export function startServer(deps: HttpDeps, host: string, port: number): Promise<RunningServer> {
   const server = http.createServer(createHandler(deps));
   server.keepAliveTimeout = 65_000;
+  // A request Node cannot parse gets a 400 and its connection closed; the server goes on.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') deps.onError?.('bad client request', err);
+    if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    } else socket.destroy();
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
+      // After listening, a server error is reported, never thrown out of the process.
+      server.on('error', (err) => deps.onError?.('http server error', err));
       const a = server.address() as AddressInfo;
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve({

@@ -6,23 +6,16 @@
  * src/quota/derived.ts). No file, no query.
  *
  * Every label value comes from a bounded set: agent folder names, bounded
- * channel/kind/chat-type tokens, provider ids, model names folded to `other` past
- * --max-models, bounded error categories and auth reasons, profile names with
+ * channel/kind/chat-type tokens, provider ids, models, agents and channels folded
+ * to `other` past --max-models / --max-agents / --max-channels, bounded error categories and auth reasons, profile names with
  * emails hashed. Session ids, session keys and peer ids never become labels.
  * Samples are sorted by label values so the output is deterministic.
  */
 import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../ledger/buckets.js';
 import { safeToken } from '../../parse/session-kind.js';
-import {
-  ESTIMATES_KEY,
-  FOLD_KEY,
-  REFRESH_LIMIT,
-  mergeQuota,
-  modelFolder,
-  type EstimatesState,
-  type FoldState,
-} from '../../quota/derived.js';
+import { ESTIMATES_KEY, REFRESH_LIMIT, mergeQuota, type EstimatesState } from '../../quota/derived.js';
+import { foldersOf, type Folders } from '../../quota/fold.js';
 import { sorted, type Labels, type Sample } from './exposition.js';
 import { METRICS, type MetricDef } from './metrics.js';
 import { accountLabel, add, cmpLabels, keyOf, list, max, min, scrub, type Acc } from './labels.js';
@@ -42,7 +35,8 @@ const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite
   ['cache_write', 'cacheWrite'],
 ];
 
-function usageFamilies(input: FamilyInput, fold: (m: string) => string): Array<[MetricDef, Sample[]]> {
+function usageFamilies(input: FamilyInput, folds: Folders): Array<[MetricDef, Sample[]]> {
+  const fold = folds.model;
   const messages: Acc = new Map();
   const tokens: Acc = new Map();
   const cost: Acc = new Map();
@@ -51,9 +45,9 @@ function usageFamilies(input: FamilyInput, fold: (m: string) => string): Array<[
   const hist = new Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>();
   for (const t of input.totals) {
     const model = scrub(fold(t.model));
-    const agent = scrub(t.agent);
+    const agent = scrub(folds.agent(t.agent));
     const provider = scrub(t.provider);
-    const base = { agent, channel: t.channel, model, provider };
+    const base = { agent, channel: folds.channel(t.channel), model, provider };
     if (t.errorCategory) add(errors, { agent, category: t.errorCategory, model, provider }, t.messages);
     else add(messages, { ...base, kind: t.kind }, t.messages);
     for (const [type, field] of TOKEN_TYPES) add(tokens, { ...base, type }, t[field]);
@@ -174,13 +168,14 @@ export function authFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
 
 export function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
   const sessions: Acc = new Map();
+  const folds = foldersOf((k) => input.ledger.get(k));
   for (const s of input.ledger.activeSessions()) {
-    add(sessions, { agent: scrub(s.agent), channel: s.channel, chat_type: s.chatType, kind: s.kind }, 1);
+    add(sessions, { agent: scrub(folds.agent(s.agent)), channel: folds.channel(s.channel), chat_type: s.chatType, kind: s.kind }, 1);
   }
   return [[METRICS.sessions, list(sessions)]];
 }
 
-/** The usage families, with model names folded as the ledger's derived state says. */
+/** The usage families, with models, agents and channels folded as the ledger's derived state says. */
 export function usageFamiliesOf(input: FamilyInput): Array<[MetricDef, Sample[]]> {
-  return usageFamilies(input, modelFolder(input.ledger.get(FOLD_KEY) as FoldState | undefined));
+  return usageFamilies(input, foldersOf((k) => input.ledger.get(k)));
 }

@@ -1,6 +1,7 @@
 /**
  * Label values and sample lists shared by every family: PII scrubbing, account
- * names, and accumulation into deterministic, sorted sample lists.
+ * names, the length bound every label value passes through, the finite-value
+ * guard, and accumulation into deterministic, sorted sample lists.
  */
 import { shortHash } from '../../parse/transcript-line.js';
 import { sorted, type Labels, type Sample } from './exposition.js';
@@ -28,6 +29,60 @@ export function accountLabel(profileId: string, email: string | null, showEmails
   const name = profileId.includes(':') ? profileId.slice(profileId.indexOf(':') + 1) : profileId;
   if (showEmails) return email ?? name;
   return scrub(name) || 'unknown';
+}
+
+/** Longest label value exported; longer ones are cut and end with a hash of the whole. */
+export const MAX_LABEL_LENGTH = 128;
+const HASH_LENGTH = 10;
+const boundCache = new Map<string, string>();
+
+/**
+ * A label value of at most MAX_LABEL_LENGTH characters: a longer one keeps its
+ * start and ends with `~` and 10 characters of the SHA-256 of the whole value, so
+ * distinct values stay distinct (never split inside a UTF-16 surrogate pair).
+ */
+export function boundLabel(v: string): string {
+  if (v.length <= MAX_LABEL_LENGTH) return v;
+  let out = boundCache.get(v);
+  if (out === undefined) {
+    let cut = MAX_LABEL_LENGTH - HASH_LENGTH - 1;
+    const c = v.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut--;
+    out = `${v.slice(0, cut)}~${shortHash(v, HASH_LENGTH)}`;
+    if (boundCache.size >= 10_000) boundCache.clear();
+    boundCache.set(v, out);
+  }
+  return out;
+}
+
+/**
+ * The last guard before exposition, applied to every family: label values are
+ * length-bounded, and a sample whose value is not a finite number (NaN, ±Inf: a
+ * counter the ledger could not hold) is left out and counted in `invalid`, never
+ * printed. Returns the input array when nothing needed changing.
+ */
+export function cleanSamples(samples: Sample[], invalid: { count: number }): Sample[] {
+  let out: Sample[] | null = null;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i];
+    let fixed: Sample | null = s;
+    if (!Number.isFinite(s.value)) {
+      invalid.count++;
+      fixed = null;
+    } else {
+      for (const n in s.labels) {
+        if (s.labels[n].length > MAX_LABEL_LENGTH) {
+          const labels: Labels = {};
+          for (const k in s.labels) labels[k] = boundLabel(s.labels[k]);
+          fixed = { ...s, labels };
+          break;
+        }
+      }
+    }
+    if (fixed !== s && out === null) out = samples.slice(0, i);
+    if (out !== null && fixed !== null) out.push(fixed);
+  }
+  return out ?? samples;
 }
 
 export function cmpLabels(a: Labels, b: Labels): number {

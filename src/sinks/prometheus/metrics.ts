@@ -107,10 +107,30 @@ export const METRICS = {
   callsDuplicate: def('self', 'clawmeter_calls_duplicate_total', 'counter', [],
     'Model calls seen again (copies, renames, re-reads) and not counted twice'),
   ledgerCalls: def('self', 'clawmeter_ledger_calls', 'gauge', [], 'Model calls stored in the ledger'),
-  residentMemory: def('self', 'clawmeter_process_resident_memory_bytes', 'gauge', [], 'Resident memory of the clawmeter process'),
-  cpuSeconds: def('self', 'clawmeter_process_cpu_seconds_total', 'counter', [], 'CPU time used by the clawmeter process'),
   seriesDropped: def('self', 'clawmeter_series_dropped_total', 'counter', [],
     'Samples left out of scrapes because the --max-series cap was reached'),
+  samplesInvalid: def('self', 'clawmeter_samples_invalid_total', 'counter', [],
+    'Samples left out of scrapes because their value was not a finite number (never printed as NaN or Inf)'),
+
+  // ---- standard process and Node.js metrics (prom-client's default names) -----
+  // Rendered from src/sinks/prometheus/process-metrics.ts.
+  processCpuUser: def('self', 'process_cpu_user_seconds_total', 'counter', [], 'Total user CPU time spent in seconds'),
+  processCpuSystem: def('self', 'process_cpu_system_seconds_total', 'counter', [], 'Total system CPU time spent in seconds'),
+  processCpu: def('self', 'process_cpu_seconds_total', 'counter', [], 'Total user and system CPU time spent in seconds'),
+  processStartTime: def('self', 'process_start_time_seconds', 'gauge', [], 'Start time of the process since unix epoch in seconds'),
+  processResidentMemory: def('self', 'process_resident_memory_bytes', 'gauge', [], 'Resident memory size in bytes'),
+  processVirtualMemory: def('self', 'process_virtual_memory_bytes', 'gauge', [], 'Virtual memory size in bytes (Linux)'),
+  processHeap: def('self', 'process_heap_bytes', 'gauge', [], 'Process heap (data segment) size in bytes (Linux)'),
+  processOpenFds: def('self', 'process_open_fds', 'gauge', [], 'Number of open file descriptors (Linux)'),
+  processMaxFds: def('self', 'process_max_fds', 'gauge', [], 'Maximum number of open file descriptors (Linux)'),
+  nodejsHeapTotal: def('self', 'nodejs_heap_size_total_bytes', 'gauge', [], 'V8 heap size in bytes'),
+  nodejsHeapUsed: def('self', 'nodejs_heap_size_used_bytes', 'gauge', [], 'V8 heap size used in bytes'),
+  nodejsExternalMemory: def('self', 'nodejs_external_memory_bytes', 'gauge', [], 'Memory of C++ objects bound to JavaScript objects, in bytes'),
+  nodejsEventloopLag: def('self', 'nodejs_eventloop_lag_seconds', 'gauge', [], 'Lag of the event loop in seconds (last measurement)'),
+  nodejsEventloopLagP50: def('self', 'nodejs_eventloop_lag_p50_seconds', 'gauge', [], 'The 50th percentile of the event loop delay in seconds (last interval)'),
+  nodejsEventloopLagP90: def('self', 'nodejs_eventloop_lag_p90_seconds', 'gauge', [], 'The 90th percentile of the event loop delay in seconds (last interval)'),
+  nodejsEventloopLagP99: def('self', 'nodejs_eventloop_lag_p99_seconds', 'gauge', [], 'The 99th percentile of the event loop delay in seconds (last interval)'),
+  nodejsVersionInfo: def('self', 'nodejs_version_info', 'gauge', ['version', 'major', 'minor', 'patch'], 'Node.js version info; always 1'),
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricKey = keyof typeof METRICS;

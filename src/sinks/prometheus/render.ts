@@ -1,14 +1,19 @@
 /**
- * Builds the /metrics text from the ledger's in-memory read model and the ingest
- * stats. Reads no file and runs no query: a scrape costs a walk over aggregates.
+ * Builds the /metrics text from the ledger's in-memory read model, the ingest
+ * stats and the process collector's last values. Reads no file and runs no query:
+ * a scrape costs a walk over aggregates. Every family passes the label-length and
+ * finite-value guard (labels.ts); the domain families then share the fair, sticky
+ * --max-series cap (series-cap.ts).
  */
 import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
 import type { IngestStats } from '../../ingest/stats.js';
 import { INGEST_DURATION_BUCKETS } from '../../ingest/stats.js';
 import { seedIndexKind } from '../../parse/session-kind.js';
-import { FOLD_KEY, modelFolder, type FoldState } from '../../quota/derived.js';
-import { accountLabel, add, list, max, scrub, type Acc } from './labels.js';
+import { foldersOf } from '../../quota/fold.js';
+import { accountLabel, add, cleanSamples, list, max, min, scrub, type Acc } from './labels.js';
 import { renderFamily, type Sample } from './exposition.js';
+import { ProcessMetrics } from './process-metrics.js';
+import { SeriesCap } from './series-cap.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
 import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
@@ -19,78 +24,57 @@ export interface RenderOptions {
   /** Cap on domain samples per scrape; self-metrics are always exported. */
   maxSeries: number;
   nowMs?: number;
+  /** The process/Node.js collector (started by the caller); without one, values read once at construction. */
+  processMetrics?: ProcessMetrics;
 }
 
-/**
- * Counts samples against the --max-series cap. A histogram series (its _bucket,
- * _sum and _count samples) is kept or dropped whole; once a series does not fit,
- * the rest of the family is dropped too, so what is kept is a stable prefix.
- */
-export class SeriesBudget {
-  dropped = 0;
-  private used = 0;
-  constructor(private readonly max: number) {}
-  take(samples: Sample[]): Sample[] {
-    const room = Math.max(0, this.max - this.used);
-    if (samples.length <= room) {
-      this.used += samples.length;
-      return samples;
-    }
-    const kept: Sample[] = [];
-    let i = 0;
-    while (i < samples.length) {
-      let j = i + 1;
-      const key = seriesKey(samples[i]);
-      while (j < samples.length && seriesKey(samples[j]) === key) j++;
-      if (this.used + (j - i) > this.max) break;
-      for (let k = i; k < j; k++) kept.push(samples[k]);
-      this.used += j - i;
-      i = j;
-    }
-    this.dropped += samples.length - kept.length;
-    return kept;
-  }
-}
+type Families = Array<[MetricDef, Sample[]]>;
 
-/** The series a sample belongs to: its labels without the histogram's `le`. */
-function seriesKey(s: Sample): string {
-  let k = '';
-  for (const [n, v] of Object.entries(s.labels)) if (n !== 'le') k += `${n}=${v}\u0000`;
-  return k;
+/** The basename of a state dir path (never the full path), as a label value. */
+function stateDirLabel(dir: string): string {
+  const parts = dir.split(/[\\/]+/).filter(Boolean);
+  return scrub(parts[parts.length - 1] ?? '') || 'unknown';
 }
 
 export class MetricsRenderer {
-  private droppedTotal = 0;
+  private readonly cap: SeriesCap;
+  private readonly invalid = { count: 0 };
+  private readonly process: ProcessMetrics;
 
   constructor(
     private readonly ledger: Ledger,
     private readonly stats: IngestStats,
     private readonly opts: RenderOptions,
-  ) {}
+  ) {
+    this.cap = new SeriesCap(opts.maxSeries);
+    this.process = opts.processMetrics ?? new ProcessMetrics();
+  }
 
   render(): string {
     const started = performance.now();
     const now = this.opts.nowMs ?? Date.now();
-    const budget = new SeriesBudget(this.opts.maxSeries);
     const help = (d: MetricDef) => (this.opts.demo ? `DEMO DATA (generated, not your usage): ${d.help}` : d.help);
-    const fam = (d: MetricDef, samples: Sample[], capped = true) =>
-      renderFamily(d.name, d.type, help(d), capped ? budget.take(samples) : samples);
-    const families = (list: Array<[MetricDef, Sample[]]>) => list.map(([d, samples]) => fam(d, samples)).join('');
+    const clean = (fams: Families): Families => fams.map(([d, samples]) => [d, cleanSamples(samples, this.invalid)]);
+    const text = (fams: Families) => fams.map(([d, samples]) => renderFamily(d.name, d.type, help(d), samples)).join('');
 
     // Families that depend only on the ledger's read model are built once per ledger
     // version; those that depend on the clock (expiry in seconds, windows that have
     // reset, cooldowns that ended) are built on every scrape.
     const stable = this.stableFamilies(now);
     const input = { ledger: this.ledger, totals: stable.totals, nowMs: now, showAccountEmails: this.opts.showAccountEmails };
-    let out = families(stable.seed);
-    out += fam(METRICS.codexOauthExpiry, this.oauthExpiry(now));
-    out += families(stable.usage);
-    out += families(quotaFamilies(input));
-    out += families(authFamilies(input));
-    out += families(stable.sessions);
-    out += this.selfFamilies(budget, fam);
+    const domain = clean([
+      ...stable.seed,
+      [METRICS.codexOauthExpiry, this.oauthExpiry(now)],
+      ...stable.usage,
+      ...quotaFamilies(input),
+      ...authFamilies(input),
+      ...stable.sessions,
+    ]);
+    const kept = this.cap.apply(domain.map(([d, samples]) => ({ name: d.name, samples })));
+    let out = text(domain.map(([d], i) => [d, kept[i]]));
+    out += text(clean(this.selfFamilies()));
     const ms = performance.now() - started;
-    out += fam(METRICS.codexScrapeDuration, [{ labels: {}, value: Math.round(ms * 1000) / 1000 }], false);
+    out += text([[METRICS.codexScrapeDuration, [{ labels: {}, value: Math.round(ms * 1000) / 1000 }]]]);
     return out;
   }
 
@@ -122,7 +106,7 @@ export class MetricsRenderer {
     const messages: Acc = new Map();
     const tok = { input: new Map() as Acc, output: new Map() as Acc, cacheRead: new Map() as Acc, cacheWrite: new Map() as Acc };
     const errors: Acc = new Map();
-    const fold = modelFolder(this.ledger.get(FOLD_KEY) as FoldState | undefined);
+    const fold = foldersOf((k) => this.ledger.get(k)).model;
     for (const t of totals) {
       const model = scrub(fold(t.model));
       const provider = scrub(t.provider);
@@ -169,7 +153,20 @@ export class MetricsRenderer {
     return list(expiry);
   }
 
-  private selfFamilies(budget: SeriesBudget, fam: (d: MetricDef, s: Sample[], capped?: boolean) => string): string {
+  /** Per-source health: one series per (adapter, agent, state dir basename); folded or colliding ones take the worst. */
+  private sourceHealth(): [Sample[], Sample[]] {
+    const fold = foldersOf((k) => this.ledger.get(k)).agent;
+    const up: Acc = new Map();
+    const last: Acc = new Map();
+    for (const s of this.stats.sources.values()) {
+      const labels = { adapter: scrub(s.adapter), agent: scrub(fold(s.agent)), state_dir: stateDirLabel(s.stateDir) };
+      min(up, labels, s.up ? 1 : 0);
+      if (s.lastSuccessMs !== null) min(last, labels, s.lastSuccessMs / 1000);
+    }
+    return [list(up), list(last)];
+  }
+
+  private selfFamilies(): Families {
     const st = this.stats;
     const lineReasons: Sample[] = [];
     const sourceReasons: Sample[] = [];
@@ -185,28 +182,30 @@ export class MetricsRenderer {
     hist.push({ suffix: '_bucket', labels: { le: '+Inf' }, value: st.durationCount });
     hist.push({ suffix: '_sum', labels: {}, value: st.durationSum });
     hist.push({ suffix: '_count', labels: {}, value: st.durationCount });
-    this.droppedTotal += budget.dropped;
-    const cpu = process.cpuUsage();
     const one = (v: number): Sample[] => [{ labels: {}, value: v }];
+    const [up, lastSuccess] = this.sourceHealth();
     return [
-      fam(METRICS.buildInfo, [{ labels: { version: this.opts.version, node_version: process.version, mode: this.opts.demo ? 'demo' : 'live' }, value: 1 }], false),
-      fam(METRICS.lastIngestSuccess, st.lastSuccessMs === null ? [] : one(st.lastSuccessMs / 1000), false),
-      fam(METRICS.ingestCycles, [
+      [METRICS.buildInfo, [{ labels: { version: this.opts.version, node_version: process.version, mode: this.opts.demo ? 'demo' : 'live' }, value: 1 }]],
+      [METRICS.lastIngestSuccess, st.lastSuccessMs === null ? [] : one(st.lastSuccessMs / 1000)],
+      [METRICS.ingestCycles, [
+        { labels: { result: 'degraded' }, value: st.cyclesDegraded },
         { labels: { result: 'failed' }, value: st.cyclesFailed },
         { labels: { result: 'ok' }, value: st.cyclesOk },
-      ], false),
-      fam(METRICS.ingestDuration, hist, false),
-      fam(METRICS.filesRead, one(st.filesRead), false),
-      fam(METRICS.linesRead, one(st.linesRead), false),
-      fam(METRICS.bytesRead, one(st.bytesRead), false),
-      fam(METRICS.linesSkipped, lineReasons, false),
-      fam(METRICS.sourceErrors, sourceReasons, false),
-      fam(METRICS.callsIngested, one(st.callsInserted), false),
-      fam(METRICS.callsDuplicate, one(st.callsDuplicate), false),
-      fam(METRICS.ledgerCalls, one(this.ledger.callCount()), false),
-      fam(METRICS.residentMemory, one(process.memoryUsage.rss()), false),
-      fam(METRICS.cpuSeconds, one((cpu.user + cpu.system) / 1e6), false),
-      fam(METRICS.seriesDropped, one(this.droppedTotal), false),
-    ].join('');
+      ]],
+      [METRICS.sourceUp, up],
+      [METRICS.sourceLastSuccess, lastSuccess],
+      [METRICS.ingestDuration, hist],
+      [METRICS.filesRead, one(st.filesRead)],
+      [METRICS.linesRead, one(st.linesRead)],
+      [METRICS.bytesRead, one(st.bytesRead)],
+      [METRICS.linesSkipped, lineReasons],
+      [METRICS.sourceErrors, sourceReasons],
+      [METRICS.callsIngested, one(st.callsInserted)],
+      [METRICS.callsDuplicate, one(st.callsDuplicate)],
+      [METRICS.ledgerCalls, one(this.ledger.callCount())],
+      [METRICS.seriesDropped, one(this.cap.dropped)],
+      [METRICS.samplesInvalid, one(this.invalid.count)],
+      ...this.process.families(),
+    ];
   }
 }
