@@ -215,8 +215,18 @@ test('demo data is generated only after the port is bound and removed on every e
     env: { ...process.env, TMPDIR: tmp, HOME: tmpDir() },
   });
   const done = exited(child);
-  await waitForOutput(child, /msg=serving/, 30_000);
+  const log = await waitForOutput(child, /msg=serving url=\S+/, 30_000);
   assert.equal(before().length, 1, 'the demo folder exists while serving');
+  const base = /msg=serving url=(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(log)![1];
+  let ready: Response | null = null;
+  for (let i = 0; i < 200 && ready?.status !== 200; i++) {
+    ready = await fetch(`${base}/readyz`);
+    if (ready.status !== 200) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(ready!.status, 200, 'ready once the first cycle has committed');
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /^clawmeter_source_up\{adapter="jsonl",agent="main",state_dir="state"\} 1$/m);
+  assert.match(metrics, /^process_open_fds \d+$/m);
   child.kill('SIGHUP');
   assert.equal((await done).code, 0);
   assert.deepEqual(before(), [], 'SIGHUP removes the demo folder too');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
+import { ProcessMetrics } from '../sinks/prometheus/process-metrics.js';
 import { parseListen, startServer } from '../sinks/http/server.js';
 import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
@@ -106,6 +107,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   let app: App | null = null;
   const server = await startServer(
     {
+      onError: (what, err) => log.limited(`http\u0000${what}`, 'warn', what, { error: err.message }),
       renderMetrics: () => {
         if (!app) throw new Error('starting');
         return app.renderer.render();
@@ -151,7 +153,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     removeDemo();
     throw err;
   }
-  const { ingestor, poller } = app;
+  const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
 
@@ -214,6 +216,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       await poller?.stop();
       await ingestor.stop(); // the running cycle commits what it read, at its next batch boundary
       await server.close();
+      processMetrics.stop();
       openLedgerRef.close();
       removeDemo();
       process.off('exit', removeDemo);
@@ -226,6 +229,7 @@ interface App {
   ingestor: Ingestor;
   renderer: MetricsRenderer;
   poller: QuotaPoller | null;
+  processMetrics: ProcessMetrics;
 }
 
 /** The ingest pipeline and the metrics renderer over one open ledger. */
@@ -246,11 +250,14 @@ function assemble(
     usage: o.usage,
     extraSources: () => (poller ? [poller.source()] : []),
   });
+  const processMetrics = new ProcessMetrics();
+  processMetrics.start();
   const renderer = new MetricsRenderer(ledger, ingestor.stats, {
     version: version(),
     demo: o.demo,
     showAccountEmails: o.showAccountEmails,
     maxSeries: o.maxSeries,
+    processMetrics,
   });
-  return { ledger, ingestor, renderer, poller };
+  return { ledger, ingestor, renderer, poller, processMetrics };
 }

@@ -28,7 +28,12 @@ export interface PipelineOptions {
 
 export function createIngestor(ledger: Ledger, stateDirs: () => string[], opts: PipelineOptions = {}): Ingestor {
   const usage = opts.usage ?? defaultUsageSettings();
-  const derived = new DerivedStateSource(ledger, { maxModels: usage.maxModels, rateCard: usage.rateCard });
+  const derived = new DerivedStateSource(ledger, {
+    maxModels: usage.maxModels,
+    maxAgents: usage.maxAgents,
+    maxChannels: usage.maxChannels,
+    rateCard: usage.rateCard,
+  });
   return new Ingestor(ledger, () => [...sourcesFor(stateDirs()), ...(opts.extraSources?.() ?? []), derived], {
     log: opts.log ?? new Logger('warn'),
     stats: opts.stats,
