@@ -78,7 +78,7 @@ test('expected failures are one line with exit 2: bad settings, demo --out on a 
   const { root, stateDir } = state();
   const data = path.join(root, 'data');
   const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
-    [['serve', '--state-dir', stateDir, '--data-dir', data, '--interval', '0.001'], {}, /--interval 0\.001: expected a number of seconds from 1/],
+    [['serve', '--state-dir', stateDir, '--data-dir', data, '--interval', '0.001'], {}, /--interval 0\.001: expected a number from 1 to 86400/],
     [['serve', '--state-dir', stateDir, '--data-dir', data], { CACHE_SEC: 'abc' }, /CACHE_SEC=abc: expected/],
     [['serve', '--state-dir', stateDir, '--data-dir', data], { METRICS_PORT: '99999' }, /METRICS_PORT=99999: expected a port number/],
     [['serve', '--state-dir', stateDir, '--data-dir', data, '--max-series', '-1'], {}, /--max-series -1: expected a positive integer/],

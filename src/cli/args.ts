@@ -128,9 +128,9 @@ export function logFormat(v: string | undefined): LogFormat {
   throw new UsageError(`--log-format ${v}: expected logfmt or json`);
 }
 
-/** The logger the common flags ask for. */
-export function loggerFrom(values: { 'log-level'?: string; 'log-format'?: string }): Logger {
-  return new Logger(logLevel(values['log-level']), undefined, logFormat(values['log-format']));
+/** The logger the common settings ask for. */
+export function loggerFrom(values: { logLevel?: string | null; logFormat?: string | null }): Logger {
+  return new Logger(logLevel(values.logLevel ?? undefined), undefined, logFormat(values.logFormat ?? undefined));
 }
 
 /**

@@ -5,8 +5,10 @@
  * read makes it exit 1 with one line on stderr.
  */
 import { createIngestor } from '../ingest/pipeline.js';
-import { LEDGER_HELP, LEDGER_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
-import { EXIT, EXIT_HELP, HISTORY_OPTIONS, UsageError, defaultDataDir, loggerFrom, parse, resolveStateDirs, usableDataDir } from './args.js';
+import { optionsHelp } from '../settings/help.js';
+import { resolveSettings } from '../settings/resolve.js';
+import { usageSettings } from '../settings/usage.js';
+import { EXIT, EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
 import { openLedger } from './open-ledger.js';
 import { onStopSignals } from './signals.js';
 
@@ -15,30 +17,24 @@ export const INGEST_HELP = `Usage: clawmeter ingest [options]
 Read new OpenClaw history into the ledger once and print a JSON summary.
 
 Options:
-  --state-dir DIR        OpenClaw state directory (repeatable; default: discovered)
-  --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter)
-  --log-level LEVEL      debug, info, warn, error or silent (default info)
-  --log-format FORMAT    logfmt or json (default logfmt)
-  --no-progress          no progress bar on a terminal
-${LEDGER_HELP}  -h, --help             show this help
-
+${optionsHelp('ingest')}
 ${EXIT_HELP}`;
 
 export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const { values } = parse(argv, { ...HISTORY_OPTIONS, ...LEDGER_OPTIONS, 'no-progress': { type: 'boolean' } });
-  if (values.help) {
+  const { values, help } = resolveSettings('ingest', argv, env);
+  if (help) {
     process.stdout.write(INGEST_HELP);
     return 0;
   }
   const log = loggerFrom(values);
-  const found = resolveStateDirs(values['state-dir'] ?? [], env);
+  const found = resolveStateDirs(values.stateDir ?? [], env);
   if (!found.found) {
     throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
   }
-  const usage = resolveUsageOptions(values, env);
-  const dataDir = usableDataDir(values['data-dir'] ?? defaultDataDir(env));
+  const usage = usageSettings(values);
+  const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
   const ledger = openLedger(dataDir);
-  const bar = !values['no-progress'] && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
+  const bar = values.progress && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
   const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
   const signals = onStopSignals((sig) => {
     log.info('stopping at the next batch boundary', { signal: sig });

@@ -7,8 +7,10 @@ import { EXIT_HELP, UsageError } from './args.js';
 import { INGEST_HELP, ingestOnce } from './ingest.js';
 import { SERVE_HELP, serve, type ServeHandle } from './serve.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
+import { CONFIG_HELP, configCommand } from './config.js';
 import { onStopSignals } from './signals.js';
 import { version } from './version.js';
+import { SettingsError } from '../settings/types.js';
 
 function mainHelp(): string {
   return `Usage: clawmeter <command> [options]
@@ -17,6 +19,7 @@ Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
+  config    config check: print the effective settings (flags > environment > config file > defaults)
   help      show help for a command: clawmeter help serve
 
 Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
@@ -24,10 +27,10 @@ Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
 ${EXIT_HELP}`;
 }
 
-const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP };
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP };
 
 function debugRequested(argv: string[]): boolean {
-  return argv.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && argv[i + 1] === 'debug'));
+  return argv.some((a, i) => /^--log[.-]level=debug$/.test(a) || (/^--log[.-]level$/.test(a) && argv[i + 1] === 'debug'));
 }
 
 /**
@@ -72,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ingestOnce(rest);
       case 'demo':
         return demoCommand(rest);
+      case 'config':
+        return configCommand(rest);
       case 'help':
       case '--help':
       case '-h': {
@@ -87,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${cmd}' (try: clawmeter --help)`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof SettingsError) {
       process.stderr.write(`clawmeter: ${err.message}\n`);
       return 2;
     }

@@ -14,11 +14,13 @@ import { parseListen, startServer } from '../sinks/http/server.js';
 import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
 import { generateStateDir } from '../demo/generate.js';
-import { EXIT_HELP, HISTORY_OPTIONS, UsageError, defaultDataDir, loggerFrom, numberSetting, parse, resolveStateDirs, usableDataDir } from './args.js';
+import { EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
+import { resolveSettings } from '../settings/resolve.js';
+import { optionsHelp } from '../settings/help.js';
+import { usageSettings, type UsageSettings } from '../settings/usage.js';
 import { openLedger } from './open-ledger.js';
 import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
-import { USAGE_HELP, USAGE_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
 import { QuotaPoller } from '../quota/poller.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
@@ -27,19 +29,7 @@ Ingest OpenClaw history into the ledger in the background and serve Prometheus
 metrics at http://HOST:PORT/metrics.
 
 Options:
-  --state-dir DIR        OpenClaw state directory (repeatable). Default: discovered from
-                         OPENCLAW_STATE_DIR, OPENCLAW_HOME, ~/.openclaw, ~/.openclaw-<profile>, ~/.clawdbot
-  --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter or ~/.local/state/clawmeter)
-  --listen HOST:PORT     address to listen on (default 127.0.0.1:9099; METRICS_PORT sets the port)
-  --interval SECONDS     poll interval besides file watching (default 5, minimum 1; CACHE_SEC sets it too)
-  --demo                 serve generated demo data from a temporary folder (labelled DEMO everywhere)
-  --show-account-emails  put account emails in labels instead of a short hash
-  --max-series N         cap on exported domain samples per scrape (default 2000)
-  --no-watch             poll only, do not watch files
-  --log-level LEVEL      debug, info, warn, error or silent (default info; debug adds per-cycle and per-input lines)
-  --log-format FORMAT    logfmt or json (default logfmt)
-${USAGE_HELP}  -h, --help             show this help
-
+${optionsHelp('serve')}
 Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle and while a
 source is down, with the reasons), / (landing page).
 
@@ -52,46 +42,24 @@ export interface ServeHandle {
   stop(): Promise<void>;
 }
 
-/** Shortest poll interval accepted: a cycle stats every transcript, so faster is waste. */
-export const MIN_INTERVAL_S = 1;
-
 export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<ServeHandle | null> {
-  const { values } = parse(argv, {
-    ...HISTORY_OPTIONS,
-    listen: { type: 'string' },
-    interval: { type: 'string' },
-    demo: { type: 'boolean' },
-    'show-account-emails': { type: 'boolean' },
-    'max-series': { type: 'string' },
-    'no-watch': { type: 'boolean' },
-    ...USAGE_OPTIONS,
-  });
-  if (values.help) {
+  const { values, help } = resolveSettings('serve', argv, env);
+  if (help) {
     process.stdout.write(SERVE_HELP);
     return null;
   }
   const log = loggerFrom(values);
-  const port = numberSetting({ flag: 'listen', value: undefined, env: { name: 'METRICS_PORT', value: env.METRICS_PORT }, fallback: 9099, min: 0, max: 65535, integer: true, what: 'a port number (0-65535)' });
-  const listenRaw = values.listen ?? `127.0.0.1:${port}`;
-  const listen = parseListen(listenRaw);
-  if (!listen) throw new UsageError(`--listen ${listenRaw}: expected HOST:PORT`);
-  const intervalS = numberSetting({
-    flag: 'interval',
-    value: values.interval,
-    env: { name: 'CACHE_SEC', value: env.CACHE_SEC },
-    fallback: 5,
-    min: MIN_INTERVAL_S,
-    max: 86_400,
-    what: `a number of seconds from ${MIN_INTERVAL_S} to 86400`,
-  });
-  const maxSeries = numberSetting({ flag: 'max-series', value: values['max-series'], fallback: 2000, min: 1, integer: true, what: 'a positive integer' });
-  const usage = resolveUsageOptions(values, env);
+  const listenRaw = values.listenAddress!;
+  const listen = parseListen(listenRaw)!; // validated by the spec
+  const intervalS = values.interval!;
+  const maxSeries = values.maxSeries!;
+  const usage = usageSettings(values);
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
   if (!demo) {
     // A configured path that is wrong is an error; DEMO only when nothing was configured and nothing exists.
-    const found = resolveStateDirs(values['state-dir'] ?? [], env);
+    const found = resolveStateDirs(values.stateDir ?? [], env);
     if (!found.found) {
       log.warn('no OpenClaw state directory found; serving DEMO data instead', { looked: found.looked.join(', ') });
       demo = true;
@@ -102,7 +70,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   // The real ledger is opened (and locked) before the port is bound, so a second
   // process on the same data dir is told so instead of "address in use".
   let ledger: Ledger | null = null;
-  if (!demo) ledger = openLedger(usableDataDir(values['data-dir'] ?? defaultDataDir(env)));
+  if (!demo) ledger = openLedger(usableDataDir(values.dataDir ?? defaultDataDir(env)));
 
   let app: App | null = null;
   const server = await startServer(
@@ -146,7 +114,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')));
       log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
     }
-    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values['show-account-emails']) });
+    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails) });
   } catch (err) {
     ledger?.close();
     await server.close();
@@ -168,7 +136,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     }, 250);
   };
   const refreshWatchers = () => {
-    if (values['no-watch']) return;
+    if (!values.watch) return;
     const wanted = new Set<string>();
     for (const s of sourcesFor(stateDirs)) for (const p of s.watchPaths?.() ?? []) wanted.add(p);
     for (const d of stateDirs) wanted.add(path.join(d, 'agents'));
@@ -236,7 +204,7 @@ interface App {
 function assemble(
   ledger: Ledger,
   stateDirs: string[],
-  o: { demo: boolean; usage: ReturnType<typeof resolveUsageOptions>; log: Logger; maxSeries: number; showAccountEmails: boolean },
+  o: { demo: boolean; usage: UsageSettings; log: Logger; maxSeries: number; showAccountEmails: boolean },
 ): App {
   // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
   if (o.usage.poll && o.demo) o.log.warn('--poll-quota ignored in DEMO mode');

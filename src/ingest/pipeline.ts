@@ -8,8 +8,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { Source } from '../model.js';
 import { DerivedStateSource } from '../quota/derived.js';
-import type { UsageSettings } from '../quota/cli-options.js';
-import { defaultUsageSettings } from '../quota/cli-options.js';
+import { defaultUsageSettings, type UsageSettings } from '../settings/usage.js';
 import { sourcesFor } from '../sources/index.js';
 import { Logger } from '../util/log.js';
 import { Ingestor } from './cycle.js';

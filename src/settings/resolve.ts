@@ -30,7 +30,9 @@ function optionsFor(command: Command): { options: OptionSpec; owner: Map<string,
   const options: OptionSpec = { help: { type: 'boolean', short: 'h' } };
   const owner = new Map<string, SettingName>();
   for (const [name, d] of settingsFor(command)) {
-    const o = { type: d.type === 'boolean' ? ('boolean' as const) : ('string' as const), multiple: d.type === 'strings' || undefined };
+    const o: OptionSpec[string] = { type: d.type === 'boolean' ? 'boolean' : 'string' };
+    if (d.type === 'strings') o.multiple = true;
+    if (d.short) o.short = d.short;
     for (const f of [d.flag, ...(d.aliases ?? [])]) {
       options[f] = o;
       owner.set(f, name);
@@ -97,6 +99,21 @@ function leaves(doc: unknown, prefix = ''): Array<[string, unknown]> {
   return out;
 }
 
+/** Edit distance, for "did you mean" on a mistyped config key. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
 export function readConfigFile(file: string): Map<string, unknown> {
   let text: string;
   try {
@@ -121,7 +138,7 @@ export function readConfigFile(file: string): Map<string, unknown> {
   for (const [p, v] of leaves(doc)) {
     const name = byKey.get(p);
     if (!name || SETTINGS[name].flagOnly) {
-      const near = [...byKey.keys()].find((k) => k.toLowerCase() === p.toLowerCase() || k.endsWith('.' + p.split('.').pop()));
+      const near = [...byKey.keys()].find((k) => distance(k.toLowerCase(), p.toLowerCase()) <= 2);
       throw new SettingsError(`config ${file}: unknown key ${p}${near ? ` (did you mean ${near}?)` : ''}`);
     }
     out.set(p, v);

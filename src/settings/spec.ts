@@ -6,6 +6,7 @@
  * docs/configuration.md are generated from here, and `config check` prints it.
  */
 import { parseWindow } from '../ledger/windows.js';
+import { DEFAULT_MAX_AGENTS, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_MODELS } from '../quota/fold.js';
 import type { SettingDef, SettingType } from './types.js';
 
 function def<T extends SettingType>(d: Omit<SettingDef<T>, 'key'> & { key?: string }): SettingDef<T> {
@@ -22,7 +23,7 @@ export function keyOf(flag: string, negates = false): string {
 }
 
 const HISTORY = ['serve', 'ingest', 'rebuild'] as const;
-const ALL = ['serve', 'ingest', 'rebuild', 'backfill', 'report'] as const;
+const ALL = ['serve', 'ingest', 'rebuild'] as const;
 
 function httpBase(v: string): string | null {
   let u: URL;
@@ -68,12 +69,12 @@ export const SETTINGS = {
   demo: def({ flag: 'demo', type: 'boolean', default: false, commands: ['serve'],
     help: 'serve generated demo data from a temporary folder (labelled DEMO everywhere)' }),
   watch: def({ flag: 'no-watch', negates: true, type: 'boolean', default: true, commands: ['serve'],
-    help: 'watch the state directories for changes (--no-watch: poll only)' }),
+    help: 'poll only, do not watch the state directories for changes (config: watch: false)' }),
   progress: def({ flag: 'no-progress', negates: true, type: 'boolean', default: true, commands: ['ingest', 'rebuild'],
-    help: 'draw a progress bar on a terminal during long ingests (--no-progress: never)' }),
-  showAccountEmails: def({ flag: 'show-account-emails', type: 'boolean', default: false, commands: ['serve', 'backfill', 'report'],
+    help: 'no progress bar on a terminal during long ingests (config: progress: false)' }),
+  showAccountEmails: def({ flag: 'show-account-emails', type: 'boolean', default: false, commands: ['serve'],
     help: 'put account emails in labels instead of a short hash' }),
-  maxSeries: def({ flag: 'max-series', type: 'number', default: 2000, min: 1, integer: true, arg: 'N', commands: ['serve', 'backfill'],
+  maxSeries: def({ flag: 'max-series', type: 'number', default: 2000, min: 1, integer: true, arg: 'N', commands: ['serve'],
     help: 'cap on exported domain samples per scrape' }),
   logLevel: def({ flag: 'log.level', aliases: ['log-level'], type: 'string', default: 'info', arg: 'LEVEL',
     choices: ['debug', 'info', 'warn', 'error', 'silent'], commands: ALL,
@@ -82,8 +83,12 @@ export const SETTINGS = {
     choices: ['logfmt', 'json'], commands: ALL, help: 'log line format' }),
   windows: def({ flag: 'windows', type: 'string', default: '5h,7d', arg: 'LIST', check: windowList, commands: HISTORY,
     help: 'rolling windows for openclaw_usage_window_*' }),
-  maxModels: def({ flag: 'max-models', type: 'number', default: 25, min: 1, integer: true, arg: 'N', commands: HISTORY,
-    help: 'distinct model label values before the rest are folded into "other"' }),
+  maxModels: def({ flag: 'max-models', type: 'number', default: DEFAULT_MAX_MODELS, min: 1, integer: true, arg: 'N', commands: HISTORY,
+    help: 'distinct model label values before newcomers are folded into "other"' }),
+  maxAgents: def({ flag: 'max-agents', type: 'number', default: DEFAULT_MAX_AGENTS, min: 1, integer: true, arg: 'N', commands: HISTORY,
+    help: 'distinct agent label values before newcomers are folded into "other"' }),
+  maxChannels: def({ flag: 'max-channels', type: 'number', default: DEFAULT_MAX_CHANNELS, min: 1, integer: true, arg: 'N', commands: HISTORY,
+    help: 'distinct channel label values before newcomers are folded into "other"' }),
   pricing: def({ flag: 'pricing', type: 'string', default: null, arg: 'FILE', commands: HISTORY,
     help: 'JSON price table merged over the built-in one (cost estimates; see docs/quota.md)' }),
   rateCard: def({ flag: 'rate-card', type: 'string', default: null, arg: 'FILE', commands: HISTORY,
