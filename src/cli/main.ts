@@ -5,6 +5,7 @@ import { UsageError } from './args.js';
 import { INGEST_HELP, ingestOnce } from './ingest.js';
 import { SERVE_HELP, serve } from './serve.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
+import { BACKFILL_HELP, backfill } from './backfill.js';
 import { version } from './version.js';
 
 function mainHelp(): string {
@@ -13,6 +14,7 @@ function mainHelp(): string {
 Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
+  backfill  write the ledger's history as timestamped OpenMetrics (for promtool tsdb create-blocks-from)
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   help      show help for a command: clawmeter help serve
 
@@ -41,13 +43,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'ingest':
         return await ingestOnce(rest);
+      case 'backfill':
+        return await backfill(rest);
       case 'demo':
         return demoCommand(rest);
       case 'help':
       case '--help':
       case '-h': {
         const topic = cmd === 'help' ? rest[0] : undefined;
-        const text = topic === 'serve' ? SERVE_HELP : topic === 'ingest' ? INGEST_HELP : topic === 'demo' ? DEMO_HELP : mainHelp();
+        const text = topic === 'serve' ? SERVE_HELP : topic === 'ingest' ? INGEST_HELP : topic === 'demo' ? DEMO_HELP : topic === 'backfill' ? BACKFILL_HELP : mainHelp();
         process.stdout.write(text);
         return 0;
       }

@@ -11,7 +11,7 @@
  * emails hashed. Session ids, session keys and peer ids never become labels.
  * Samples are sorted by label values so the output is deterministic.
  */
-import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
+import type { Ledger, TotalsRow, WindowRow } from '../../ledger/ledger.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../ledger/buckets.js';
 import { safeToken } from '../../parse/session-kind.js';
 import {
@@ -42,14 +42,18 @@ const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite
   ['cache_write', 'cacheWrite'],
 ];
 
-function usageFamilies(input: FamilyInput, fold: (m: string) => string): Array<[MetricDef, Sample[]]> {
+/**
+ * The usage families from totals and window rows. Exported for `clawmeter backfill`,
+ * which renders the same families from the ledger's history.
+ */
+export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<WindowRow>, fold: (m: string) => string): Array<[MetricDef, Sample[]]> {
   const messages: Acc = new Map();
   const tokens: Acc = new Map();
   const cost: Acc = new Map();
   const costEst: Acc = new Map();
   const errors: Acc = new Map();
   const hist = new Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>();
-  for (const t of input.totals) {
+  for (const t of totals) {
     const model = scrub(fold(t.model));
     const agent = scrub(t.agent);
     const provider = scrub(t.provider);
@@ -87,7 +91,7 @@ function usageFamilies(input: FamilyInput, fold: (m: string) => string): Array<[
   // Rolling windows (recomputed by the ingest loop).
   const wMessages: Acc = new Map();
   const wTokens: Acc = new Map();
-  for (const w of input.ledger.windows()) {
+  for (const w of windows) {
     const labels = { model: scrub(fold(w.model)), provider: scrub(w.provider), window: w.window };
     add(wMessages, labels, w.messages);
     add(wTokens, labels, w.input + w.output + w.cacheRead + w.cacheWrite);
@@ -182,5 +186,5 @@ export function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]
 
 /** The usage families, with model names folded as the ledger's derived state says. */
 export function usageFamiliesOf(input: FamilyInput): Array<[MetricDef, Sample[]]> {
-  return usageFamilies(input, modelFolder(input.ledger.get(FOLD_KEY) as FoldState | undefined));
+  return usageFamilies(input.totals, input.ledger.windows(), modelFolder(input.ledger.get(FOLD_KEY) as FoldState | undefined));
 }
