@@ -11,7 +11,7 @@ import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
 
 export interface HistoryStep {
   tsMs: number;
-  totals: Iterable<TotalsRow>;
+  totals: TotalsRow[];
   windows: WindowRow[];
   /** newest call timestamp <= tsMs, or null */
   lastCallMs: number | null;
@@ -175,6 +175,6 @@ export function* historySteps(
       recent = recent.slice(minTail);
       for (const w of windows) w.tail -= minTail;
     }
-    yield { tsMs: t, totals: totals.values(), windows: windows.flatMap((w) => w.rows()), lastCallMs };
+    yield { tsMs: t, totals: [...totals.values()], windows: windows.flatMap((w) => w.rows()), lastCallMs };
   }
 }
