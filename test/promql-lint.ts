@@ -46,9 +46,7 @@ export function lintQuery(expr: string, known: Map<string, Set<string>>): string
   // Label names available inside each aggregation: the union of its selectors' labels.
   const selectors: Array<{ from: number; to: number; labels: Set<string> }> = [];
   const groupings: Array<{ from: number; to: number; names: string[]; parentFrom: number; parentTo: number }> = [];
-  const stack: Array<{ name: string; from: number; to: number }> = [];
   do {
-    while (stack.length && stack[stack.length - 1].to <= c.from && stack[stack.length - 1].from < c.from) stack.pop();
     if (c.type.isError) problems.push(`syntax error at ${c.from}: ${JSON.stringify(text(c.from, Math.min(c.to + 10, expr.length)))}`);
     if (c.name === 'VectorSelector') {
       const node = c.node;
@@ -74,7 +72,6 @@ export function lintQuery(expr: string, known: Map<string, Set<string>>): string
       const scope = parent?.name === 'AggregateModifier' ? parent.parent : parent?.parent;
       if (scope) groupings.push({ from: c.from, to: c.to, names, parentFrom: scope.from, parentTo: scope.to });
     }
-    stack.push({ name: c.name, from: c.from, to: c.to });
   } while (c.next());
   for (const g of groupings) {
     const avail = new Set<string>();
