@@ -9,6 +9,7 @@ import { SERVE_HELP, serve, type ServeHandle } from './serve.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
 import { CONFIG_HELP, configCommand } from './config.js';
 import { onStopSignals } from './signals.js';
+import { BACKFILL_HELP, backfill } from './backfill.js';
 import { version } from './version.js';
 import { SettingsError } from '../settings/types.js';
 
@@ -18,6 +19,7 @@ function mainHelp(): string {
 Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
+  backfill  write the ledger's history as timestamped OpenMetrics (for promtool tsdb create-blocks-from)
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   config    config check: print the effective settings (flags > environment > config file > defaults)
   help      show help for a command: clawmeter help serve
@@ -27,7 +29,7 @@ Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
 ${EXIT_HELP}`;
 }
 
-const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP };
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP };
 
 function debugRequested(argv: string[]): boolean {
   return argv.some((a, i) => /^--log[.-]level=debug$/.test(a) || (/^--log[.-]level$/.test(a) && argv[i + 1] === 'debug'));
@@ -73,6 +75,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serveUntilStopped(rest);
       case 'ingest':
         return await ingestOnce(rest);
+      case 'backfill':
+        return await backfill(rest);
       case 'demo':
         return demoCommand(rest);
       case 'config':

@@ -11,7 +11,7 @@
  * emails hashed. Session ids, session keys and peer ids never become labels.
  * Samples are sorted by label values so the output is deterministic.
  */
-import type { Ledger, TotalsRow } from '../../ledger/ledger.js';
+import type { Ledger, TotalsRow, WindowRow } from '../../ledger/ledger.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../ledger/buckets.js';
 import { safeToken } from '../../parse/session-kind.js';
 import { ESTIMATES_KEY, REFRESH_LIMIT, mergeQuota, type EstimatesState } from '../../quota/derived.js';
@@ -35,7 +35,12 @@ const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite
   ['cache_write', 'cacheWrite'],
 ];
 
-function usageFamilies(input: FamilyInput, folds: Folders): Array<[MetricDef, Sample[]]> {
+/**
+ * The usage families from totals and window rows, with models, agents and channels
+ * folded. Exported for `clawmeter backfill`, which renders the same families from
+ * the ledger's history.
+ */
+export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<WindowRow>, folds: Folders): Array<[MetricDef, Sample[]]> {
   const fold = folds.model;
   const messages: Acc = new Map();
   const tokens: Acc = new Map();
@@ -43,7 +48,7 @@ function usageFamilies(input: FamilyInput, folds: Folders): Array<[MetricDef, Sa
   const costEst: Acc = new Map();
   const errors: Acc = new Map();
   const hist = new Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>();
-  for (const t of input.totals) {
+  for (const t of totals) {
     const model = scrub(fold(t.model));
     const agent = scrub(folds.agent(t.agent));
     const provider = scrub(t.provider);
@@ -81,7 +86,7 @@ function usageFamilies(input: FamilyInput, folds: Folders): Array<[MetricDef, Sa
   // Rolling windows (recomputed by the ingest loop).
   const wMessages: Acc = new Map();
   const wTokens: Acc = new Map();
-  for (const w of input.ledger.windows()) {
+  for (const w of windows) {
     const labels = { model: scrub(fold(w.model)), provider: scrub(w.provider), window: w.window };
     add(wMessages, labels, w.messages);
     add(wTokens, labels, w.input + w.output + w.cacheRead + w.cacheWrite);
@@ -177,5 +182,5 @@ export function sessionFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]
 
 /** The usage families, with models, agents and channels folded as the ledger's derived state says. */
 export function usageFamiliesOf(input: FamilyInput): Array<[MetricDef, Sample[]]> {
-  return usageFamilies(input, foldersOf((k) => input.ledger.get(k)));
+  return usageFamilies(input.totals, input.ledger.windows(), foldersOf((k) => input.ledger.get(k)));
 }

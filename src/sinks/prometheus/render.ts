@@ -15,6 +15,7 @@ import { renderFamily, type Sample } from './exposition.js';
 import { ProcessMetrics } from './process-metrics.js';
 import { SeriesCap } from './series-cap.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
+import { seedCounterFamilies } from './seed-families.js';
 import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
 export interface RenderOptions {
@@ -103,36 +104,13 @@ export class MetricsRenderer {
 
   /** The original exporter's families that come from totals, sessions and the last call. */
   private seedFamilies(totals: TotalsRow[]): Array<[MetricDef, Sample[]]> {
-    const messages: Acc = new Map();
-    const tok = { input: new Map() as Acc, output: new Map() as Acc, cacheRead: new Map() as Acc, cacheWrite: new Map() as Acc };
-    const errors: Acc = new Map();
     const fold = foldersOf((k) => this.ledger.get(k)).model;
-    for (const t of totals) {
-      const model = scrub(fold(t.model));
-      const provider = scrub(t.provider);
-      if (t.errorCategory) {
-        add(errors, { model, provider, reason: t.errorCategory }, t.messages);
-        continue;
-      }
-      add(messages, { model, provider, session_kind: t.seedKind }, t.messages);
-      const pm = { model, provider };
-      add(tok.input, pm, t.input);
-      add(tok.output, pm, t.output);
-      add(tok.cacheRead, pm, t.cacheRead);
-      add(tok.cacheWrite, pm, t.cacheWrite);
-    }
-
     const kinds: Acc = new Map();
     for (const sess of this.ledger.activeSessions()) add(kinds, { kind: seedIndexKind(sess.sessionKey) }, 1);
 
     const last = this.ledger.lastCallTimestampMs();
     return [
-      [METRICS.codexMessages, list(messages)],
-      [METRICS.codexInputTokens, list(tok.input)],
-      [METRICS.codexOutputTokens, list(tok.output)],
-      [METRICS.codexCacheReadTokens, list(tok.cacheRead)],
-      [METRICS.codexCacheWriteTokens, list(tok.cacheWrite)],
-      [METRICS.codexErrors, list(errors)],
+      ...seedCounterFamilies(totals, fold),
       [METRICS.codexActiveSessions, list(kinds)],
       [METRICS.codexLastRun, last === null ? [] : [{ labels: {}, value: last / 1000 }]],
     ];

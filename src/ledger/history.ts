@@ -1,0 +1,180 @@
+/**
+ * The ledger's history replayed in time order, for `clawmeter backfill`: at each
+ * step time T, the totals (calls with ts <= T, aggregated exactly like the read
+ * model's totals) and the rolling windows ending at T (like refreshWindows()).
+ * Reads the calls table through Ledger.query in keyset-paged chunks, so memory
+ * stays bounded by the open window, not by the ledger size.
+ */
+import type { Ledger, TotalsRow, WindowRow } from './ledger.js';
+import type { WindowSpec } from './windows.js';
+import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
+
+export interface HistoryStep {
+  tsMs: number;
+  totals: TotalsRow[];
+  windows: WindowRow[];
+  /** newest call timestamp <= tsMs, or null */
+  lastCallMs: number | null;
+}
+
+interface CallRow {
+  id: number;
+  ts_ms: number;
+  agent: string;
+  seed_kind: string;
+  kind: string;
+  channel: string;
+  chat_type: string;
+  provider: string;
+  model: string;
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  cost_usd: number | null;
+  cost_estimated: number;
+  stop_reason: string;
+  error_category: string | null;
+  latency_ms: number | null;
+}
+
+const PAGE = 20_000;
+
+/** The ledger's call time range, or null when it has no call. */
+export function callTimeRange(ledger: Ledger): { firstMs: number; lastMs: number } | null {
+  const r = ledger.query<{ lo: number | null; hi: number | null }>(`SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM calls WHERE ts_ms > 0`)[0];
+  return r && r.lo !== null && r.hi !== null ? { firstMs: r.lo, lastMs: r.hi } : null;
+}
+
+function* callsUpTo(ledger: Ledger, untilMs: number): Generator<CallRow> {
+  let lastTs = -Infinity;
+  let lastId = -1;
+  for (;;) {
+    const rows = ledger.query<CallRow>(
+      `SELECT id, ts_ms, agent, seed_kind, kind, channel, chat_type, provider, model, input, output, cache_read, cache_write,
+         cost_usd, cost_estimated, stop_reason, error_category, latency_ms
+       FROM calls WHERE ts_ms <= ? AND (ts_ms > ? OR (ts_ms = ? AND id > ?)) ORDER BY ts_ms, id LIMIT ${PAGE}`,
+      untilMs,
+      lastTs === -Infinity ? -1e18 : lastTs,
+      lastTs === -Infinity ? -1e18 : lastTs,
+      lastId,
+    );
+    for (const r of rows) yield r;
+    if (rows.length < PAGE) return;
+    lastTs = rows[rows.length - 1].ts_ms;
+    lastId = rows[rows.length - 1].id;
+  }
+}
+
+function dims(c: CallRow): string {
+  return [c.agent, c.seed_kind, c.kind, c.channel, c.chat_type, c.provider, c.model, c.error_category ?? ''].join('\u0000');
+}
+
+/** Adds one call to its totals row, with the read model's rules (see Ledger.commit). */
+function addToTotals(map: Map<string, TotalsRow>, c: CallRow): void {
+  const k = dims(c);
+  let t = map.get(k);
+  if (!t) {
+    t = {
+      agent: c.agent,
+      seedKind: c.seed_kind,
+      kind: c.kind,
+      channel: c.channel,
+      chatType: c.chat_type,
+      provider: c.provider,
+      model: c.model,
+      errorCategory: c.error_category ?? '',
+      messages: 0,
+      input: 0,
+      output: 0,
+      cacheRead: 0,
+      cacheWrite: 0,
+      costUsd: 0,
+      costEstimatedUsd: 0,
+      latencyCount: 0,
+      latencySumSeconds: 0,
+      latencyBuckets: new Array(LATENCY_BUCKETS_SECONDS.length).fill(0),
+    };
+    map.set(k, t);
+  }
+  t.messages += 1;
+  t.input += c.input;
+  t.output += c.output;
+  t.cacheRead += c.cache_read;
+  t.cacheWrite += c.cache_write;
+  if (c.cost_usd !== null) {
+    t.costUsd += c.cost_usd;
+    if (c.cost_estimated) t.costEstimatedUsd += c.cost_usd;
+  }
+  if (c.latency_ms !== null) {
+    const s = c.latency_ms / 1000;
+    t.latencyCount += 1;
+    t.latencySumSeconds += s;
+    const i = LATENCY_BUCKETS_SECONDS.findIndex((b) => s <= b);
+    if (i >= 0) t.latencyBuckets[i] += 1;
+  }
+}
+
+/** A rolling window's running sums per provider/model (non-error calls in (T - ms, T]). */
+class RunningWindow {
+  private sums = new Map<string, WindowRow>();
+  tail = 0;
+  constructor(readonly spec: WindowSpec) {}
+  apply(c: CallRow, sign: 1 | -1): void {
+    const k = `${c.provider}\u0000${c.model}`;
+    let w = this.sums.get(k);
+    if (!w) {
+      w = { provider: c.provider, model: c.model, window: this.spec.name, messages: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+      this.sums.set(k, w);
+    }
+    w.messages += sign;
+    w.input += sign * c.input;
+    w.output += sign * c.output;
+    w.cacheRead += sign * c.cache_read;
+    w.cacheWrite += sign * c.cache_write;
+    if (w.messages === 0) this.sums.delete(k);
+  }
+  rows(): WindowRow[] {
+    return [...this.sums.values()].map((w) => ({ ...w }));
+  }
+}
+
+/**
+ * Steps from sinceMs to untilMs (inclusive, every stepMs). The totals object of a
+ * step is only valid until the next step is requested.
+ */
+export function* historySteps(
+  ledger: Ledger,
+  o: { sinceMs: number; untilMs: number; stepMs: number; windows: WindowSpec[] },
+): Generator<HistoryStep> {
+  const totals = new Map<string, TotalsRow>();
+  const windows = o.windows.map((w) => new RunningWindow(w));
+  let recent: CallRow[] = []; // non-error calls still inside some window
+  let lastCallMs: number | null = null;
+  const calls = callsUpTo(ledger, o.untilMs);
+  let next = calls.next();
+  for (let t = o.sinceMs; t <= o.untilMs; t += o.stepMs) {
+    while (!next.done && next.value.ts_ms <= t) {
+      const c = next.value;
+      addToTotals(totals, c);
+      if (c.ts_ms > 0) lastCallMs = c.ts_ms;
+      if (c.stop_reason !== 'error') {
+        recent.push(c);
+        for (const w of windows) w.apply(c, 1); // removed below once it leaves the window
+      }
+      next = calls.next();
+    }
+    for (const w of windows) {
+      while (w.tail < recent.length && recent[w.tail].ts_ms <= t - w.spec.ms) {
+        w.apply(recent[w.tail], -1);
+        w.tail++;
+      }
+    }
+    const minTail = Math.min(...windows.map((w) => w.tail), recent.length);
+    if (minTail > 10_000) {
+      recent = recent.slice(minTail);
+      for (const w of windows) w.tail -= minTail;
+    }
+    yield { tsMs: t, totals: [...totals.values()], windows: windows.flatMap((w) => w.rows()), lastCallMs };
+  }
+}
