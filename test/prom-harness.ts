@@ -79,7 +79,7 @@ export function startClawmeter(stateDir: string, dataDir: string, port: number):
     '--listen',
     `127.0.0.1:${port}`,
     '--interval',
-    '0.5',
+    '1',
     '--log-level',
     'warn',
   ]);
