@@ -130,7 +130,7 @@ export class SqliteStoreSource implements Source {
 
   /** The store file this source reads. */
   file(): string {
-    return path.join(this.agent.root, STORE_RELATIVE);
+    return this.agent.storeFile ?? path.join(this.agent.root, STORE_RELATIVE);
   }
 
   watchPaths(): string[] {

@@ -77,6 +77,9 @@ export const METRICS = {
     'Unix time until which OpenClaw keeps the profile in cooldown (reason disabled_* for disabled profiles); only while in the future'),
   authFailures: def('auth', 'openclaw_auth_failures', 'gauge', ['profile', 'provider', 'reason'],
     'Failure counts OpenClaw keeps per auth profile and reason (OpenClaw may reset them)'),
+  // issue 8: every effective profile of every agent, API keys (no expiry) included
+  authProfileInfo: def('auth', 'openclaw_auth_profile_info', 'gauge', ['agent', 'profile', 'provider', 'store', 'type'],
+    '1 for every auth profile an agent can use: its own (store agent) or inherited from the shared auth store (store shared)'),
 
   // ---- sessions -----------------------------------------------------------------
   sessions: def('sessions', 'openclaw_sessions', 'gauge', ['agent', 'channel', 'chat_type', 'kind'],

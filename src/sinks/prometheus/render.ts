@@ -10,6 +10,7 @@ import { FOLD_KEY, modelFolder, type FoldState } from '../../quota/derived.js';
 import { accountLabel, add, list, max, scrub, type Acc } from './labels.js';
 import { renderFamily, type Sample } from './exposition.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
+import { authInfoFamilies } from './families-auth.js';
 import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
 export interface RenderOptions {
@@ -87,6 +88,7 @@ export class MetricsRenderer {
     out += families(stable.usage);
     out += families(quotaFamilies(input));
     out += families(authFamilies(input));
+    out += families(authInfoFamilies(input));
     out += families(stable.sessions);
     out += this.selfFamilies(budget, fam);
     const ms = performance.now() - started;
