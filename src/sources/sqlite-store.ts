@@ -172,7 +172,8 @@ export class SqliteStoreSource implements Source {
         ctx.report({ reason: 'schema_unknown', where: `${file}#${t}`, detail: `table ${t} lacks the columns clawmeter reads; skipped` });
       }
       if (!schema.events && schema.layout !== 'none' && !schema.unusable.includes('transcript_events')) {
-        ctx.report({ reason: 'schema_unknown', where: file, detail: 'store has session tables but no transcript_events table; transcripts skipped' });
+        const v = `agent schema ${schema.schemaVersion ?? 'unknown'}${schema.appVersion ? `, OpenClaw ${schema.appVersion}` : ''}`;
+        ctx.report({ reason: 'store_unsupported', where: file, detail: `store (${v}) has session tables but no transcript_events table; transcripts skipped` });
       }
       // The metadata signature misses an entry edited without an updated_at change: re-read it with every sweep.
       yield* this.sessions(db, schema, ctx, !prev || now - prev.swept >= this.o.sweepMs);
