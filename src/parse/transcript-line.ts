@@ -29,8 +29,12 @@ const ASSISTANT = MODEL_CALL_MARKER;
  */
 export function mightBeModelCall(buf: Buffer, start: number, end: number): boolean {
   const i = buf.indexOf(ASSISTANT, start);
-  return i !== -1 && i + ASSISTANT.length <= end;
+  if (i !== -1 && i + ASSISTANT.length <= end) return true;
+  // A turn that never reached a model (src/parse/failed-run.ts) is counted apart, so it is kept too.
+  const f = buf.indexOf(FAILED_RUN_BYTES, start);
+  return f !== -1 && f + FAILED_RUN_BYTES.length <= end;
 }
+const FAILED_RUN_BYTES = Buffer.from('"run-failed-before-reply"');
 
 const CONTENT_OPEN_BYTES = Buffer.from('"role":"assistant","content":[');
 const CONTENT_CLOSE_BYTES = Buffer.from('],"api":"');

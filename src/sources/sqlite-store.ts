@@ -30,7 +30,8 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { candidateText } from '../parse/transcript-line.js';
-import { splitLines } from './transcript-files.js';
+import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
+import { coldArchiveLines } from './cold-envelope.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
 import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
@@ -289,7 +290,7 @@ export class SqliteStoreSource implements Source {
             data = bytes;
           }
         }
-        const { records, lines } = data ? splitLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 };
+        const { records, lines } = data ? coldArchiveLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 }; // envelope or JSONL
         yield {
           kind: 'transcript',
           context,
@@ -437,7 +438,7 @@ export class SqliteStoreSource implements Source {
           try {
             const buf = zstdDecompress(z);
             n = buf.length;
-            event = n > this.o.maxLineBytes || buf.indexOf(MARKER) === -1 ? null : buf;
+            event = n > this.o.maxLineBytes || (buf.indexOf(MARKER) === -1 && !buf.includes(FAILED_RUN_MARKER)) ? null : buf;
           } catch (err) {
             ctx.report({ reason: 'decompress_failed', where: `${where}:${s}`, detail: `zstd decode of event_zstd failed: ${(err as Error).message}` });
           }
@@ -558,7 +559,7 @@ function readStatement(db: Database.Database, schema: StoreSchema): Database.Sta
     schema.eventZstd && cols.has('navigation_json')
       ? `(CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN coalesce(
             json_type(navigation_json, '$.navigation.type') IS 'text'
-            AND (json_extract(navigation_json, '$.navigation.type') <> 'message'
+            AND (json_extract(navigation_json, '$.navigation.type') NOT IN ('message', 'custom_message')
                  OR (json_type(navigation_json, '$.navigation.message.role') IS 'text'
                      AND json_extract(navigation_json, '$.navigation.message.role') NOT IN ('', 'assistant'))), 0)
           ELSE 0 END)`
@@ -569,7 +570,7 @@ function readStatement(db: Database.Database, schema: StoreSchema): Database.Sta
   // fetched, as bytes, so the parser's content cut happens before any decoding; the
   // others are only measured.
   const sql =
-    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 THEN CAST(event_json AS BLOB) END, ${z}, ` +
+    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR instr(event_json, '${FAILED_RUN_MARKER}') > 0 THEN CAST(event_json AS BLOB) END, ${z}, ` +
     `length(CAST(event_json AS BLOB)), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
     `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
   return db.prepare(sql).raw();

@@ -58,6 +58,10 @@ export const METRICS = {
   usageWindowTokens: def('usage', 'openclaw_usage_window_tokens', 'gauge', ['model', 'provider', 'window'],
     'Tokens (input + output + cache_read + cache_write) of completed model calls in the rolling window ending now'),
 
+  // issue 8: turns that ended before any model request (not calls: never in the families above)
+  usageRunsFailed: def('usage', 'openclaw_usage_runs_failed_total', 'counter', ['agent', 'category', 'channel'],
+    'Turns that ended before any model request (run-failed-before-reply), by bounded category (auth_cooldown, billing_cooldown, error categories)'),
+
   // ---- quota: provider-reported windows (rollouts, opt-in polling) -----------
   quotaUsedRatio: def('quota', 'openclaw_quota_used_ratio', 'gauge', ['limit', 'provider', 'window'],
     'Share of the provider quota window used (0..1), as last reported by the provider'),

@@ -11,6 +11,7 @@ import { accountLabel, add, list, max, scrub, type Acc } from './labels.js';
 import { renderFamily, type Sample } from './exposition.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
 import { authInfoFamilies } from './families-auth.js';
+import { failedRunFamilies } from './families-runs.js';
 import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
 export interface RenderOptions {
@@ -86,6 +87,7 @@ export class MetricsRenderer {
     let out = families(stable.seed);
     out += fam(METRICS.codexOauthExpiry, this.oauthExpiry(now));
     out += families(stable.usage);
+    out += families(failedRunFamilies(input));
     out += families(quotaFamilies(input));
     out += families(authFamilies(input));
     out += families(authInfoFamilies(input));
