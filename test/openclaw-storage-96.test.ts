@@ -17,6 +17,7 @@ import { sourcesFor } from '../src/sources/index.js';
 import { SharedAuthSource } from '../src/sources/shared-auth.js';
 import { zstdDecompress } from '../src/sources/zstd.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
+import { zstdRawFrame } from '../src/demo/sqlite-store.js';
 import type { PollContext } from '../src/model.js';
 import { FIXTURES, tmpDir, totalsOf } from './helpers.js';
 import { allSources, harness, type Harness } from './sqlite-helpers.js';
@@ -248,5 +249,25 @@ test('agent database registry: a relocated store (and its cold/ beside it) is re
   assert.ok(h.ledger.keysWithPrefix(`sqlite:${path.join(reloc, 'openclaw-agent.sqlite')}`).length > 0, 'the relocated store was read');
   assert.ok(h.ledger.keysWithPrefix(`cold-file:${path.join(reloc, 'cold')}`).length === 1, 'its cold/ beside it was read');
   assert.ok(lines(metrics(h), 'openclaw_auth_profile_info').some((l) => l.includes('agent="worker"')), 'the registered agent inherits the shared store');
+  h.ledger.close();
+});
+
+test('a failed run inside a zstd delete archive is counted once, also when the store holds the same line', async () => {
+  const root = tmpDir();
+  const st = stateFrom(root, REAL, { cold: true });
+  const db = new Database(path.join(st, 'agents/main/agent/openclaw-agent.sqlite'), { readonly: true });
+  const rows = db.prepare(`SELECT event_json FROM transcript_events WHERE session_id = 'c6ac6861-e7ab-40ff-b11f-b0915d391507' ORDER BY seq`).pluck().all() as string[];
+  db.close();
+  // The agent:main:tg session as a 2026.9 delete would export it (same lines), plus one more failed run only there.
+  const extra = JSON.stringify({ type: 'custom_message', customType: 'run-failed-before-reply', content: 'x', display: true, details: { runId: 'only-in-archive', error: 'Request timed out.' }, id: 'e-x', timestamp: '2026-12-01T21:40:00.000Z' });
+  const name = 'c6ac6861-e7ab-40ff-b11f-b0915d391507.jsonl.deleted.2026-12-01T21-41-00.000Z.0123456789abcdef0123456789abcdef.zst';
+  fs.writeFileSync(path.join(st, 'agents/main/sessions', name), zstdRawFrame(Buffer.from([...rows, extra].join('\n') + '\n')));
+  const h = harness(path.join(root, 'data'), allSources([st]));
+  await h.cycle();
+  assert.deepEqual(lines(metrics(h), 'openclaw_usage_runs_failed_total'), [
+    'openclaw_usage_runs_failed_total{agent="main",category="auth_cooldown",channel="unknown"} 1',
+    'openclaw_usage_runs_failed_total{agent="main",category="billing_cooldown",channel="unknown"} 2',
+    'openclaw_usage_runs_failed_total{agent="main",category="timeout",channel="unknown"} 1',
+  ]);
   h.ledger.close();
 });

@@ -91,7 +91,7 @@ export class ColdFilesSource implements Source {
       }
     }
     // A cold file that went away (restored and cleaned up, or deleted with its session): forget its cursor only.
-    const gone = ctx.cursors.keysWithPrefix(`cold-file:`).filter((k) => !seen.has(k) && this.dirs().some((d) => k.startsWith(`cold-file:${d}${path.sep}`)));
+    const gone = this.dirs().flatMap((d) => ctx.cursors.keysWithPrefix(`cold-file:${d}${path.sep}`)).filter((k) => !seen.has(k));
     if (gone.length > 0) yield { kind: 'state', cursors: gone.map((k) => [k, null] as [string, Cursor | null]) };
   }
 }

@@ -29,7 +29,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { candidateText } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
 import { coldArchiveLines } from './cold-envelope.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
@@ -438,7 +438,7 @@ export class SqliteStoreSource implements Source {
           try {
             const buf = zstdDecompress(z);
             n = buf.length;
-            event = n > this.o.maxLineBytes || (buf.indexOf(MARKER) === -1 && !buf.includes(FAILED_RUN_MARKER)) ? null : buf;
+            event = n > this.o.maxLineBytes || (buf.indexOf(MODEL_CALL_MARKER) === -1 && !buf.includes(FAILED_RUN_MARKER)) ? null : buf;
           } catch (err) {
             ctx.report({ reason: 'decompress_failed', where: `${where}:${s}`, detail: `zstd decode of event_zstd failed: ${(err as Error).message}` });
           }
@@ -566,17 +566,16 @@ function readStatement(db: Database.Database, schema: StoreSchema): Database.Sta
       : '0';
   const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
   const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
-  // Plain rows: only those containing "assistant" (the only ones that can be calls) are
+  // Plain rows: only those containing "assistant" (the only ones that can be calls) or starting
+  // as a custom_message (a turn that never reached a model: O(1) prefix test) are
   // fetched, as bytes, so the parser's content cut happens before any decoding; the
   // others are only measured.
   const sql =
-    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR instr(event_json, '${FAILED_RUN_MARKER}') > 0 THEN CAST(event_json AS BLOB) END, ${z}, ` +
+    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"' THEN CAST(event_json AS BLOB) END, ${z}, ` +
     `length(CAST(event_json AS BLOB)), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
     `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
   return db.prepare(sql).raw();
 }
-
-const MARKER = Buffer.from('"assistant"');
 
 /** true when some index of transcript_events (its primary key, normally) starts with session_id. */
 function hasSessionIndex(db: Database.Database): boolean {
