@@ -71,6 +71,8 @@ export interface AuthProfileInfo {
   disabledReason: string | null;
   /** failure reason -> count */
   failureCounts: Record<string, number>;
+  /** Which store the profile comes from: OpenClaw's shared auth store, or the agent's own (absent = agent). */
+  store?: 'shared' | 'agent';
 }
 
 /** Provider-reported quota window (e.g. from a Codex rollout). */
@@ -127,7 +129,9 @@ export type SkipReason =
   | 'decompress_failed'
   | 'store_unavailable'
   | 'store_busy'
-  | 'schema_unknown';
+  | 'schema_unknown'
+  /** A store whose schema lacks a table clawmeter needs (the message names the schema version). */
+  | 'store_unsupported';
 
 export interface SourceIssue {
   reason: SkipReason;
@@ -216,4 +220,6 @@ export interface AgentDir {
   agent: string;
   /** <stateDir>/agents/<agent> */
   root: string;
+  /** The agent's SQLite store when it is not `<root>/agent/openclaw-agent.sqlite` (found in the state DB's registry). */
+  storeFile?: string;
 }

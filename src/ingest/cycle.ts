@@ -7,6 +7,8 @@
  */
 import type { Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
+import type { LedgerFailedRun } from '../ledger/failed-runs.js';
+import { parseFailedRunLine } from '../parse/failed-run.js';
 import { parseRecord } from '../parse/transcript-line.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
@@ -197,6 +199,7 @@ export class Ingestor {
   }
 
   private discardStage(): void {
+    this.stagedFailedRuns = [];
     this.staged = [];
     this.stagedCalls = [];
     this.stagedCursors = [];
@@ -222,6 +225,8 @@ export class Ingestor {
   private stagedCalls: LedgerCall[] = [];
   private stagedCursors: Array<[string, Cursor | null]> = [];
   private staged: SourceBatch[] = [];
+  /** Turns that never reached a model, found in the staged batches (not calls; own ledger table). */
+  private stagedFailedRuns: LedgerFailedRun[] = [];
 
   /**
    * Transcript batches are parsed at once and staged; staged batches commit together
@@ -252,7 +257,9 @@ export class Ingestor {
     this.stagedCalls = [];
     this.stagedCursors = [];
     this.staged = [];
-    const res = this.ledger.commit({ calls, cursors });
+    const failedRuns = this.stagedFailedRuns;
+    this.stagedFailedRuns = [];
+    const res = this.ledger.commit({ calls, cursors, failedRuns });
     for (const b of batches) {
       if (b.kind !== 'transcript') continue;
       this.stats.filesRead += b.filesRead;
@@ -275,6 +282,8 @@ export class Ingestor {
   private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
     const label = this.labeler(batch.context);
     for (const rec of batch.records) {
+      const failed = parseFailedRunLine(rec.text);
+      if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
       const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') calls.push(label(r.call));
       else if (r.kind === 'malformed') {
@@ -319,6 +328,10 @@ export class Ingestor {
         });
         return { inserted: 0, duplicates: 0 };
     }
+  }
+
+  private channelOf(ctx: TranscriptContext): string {
+    return (ctx.sessionId ? this.ledger.lookupSession(ctx.stateDir, ctx.agent, ctx.sessionId)?.channel : undefined) ?? 'unknown';
   }
 
   /** Session labels for every call of one transcript. */

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { FailedRunTable, type FailedRunTotal, type LedgerFailedRun } from './failed-runs.js';
 import type { AuthProfileInfo, Cursor, CursorReader, LedgerCall, QuotaObservation, SessionInfo } from '../model.js';
 import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
 
@@ -79,6 +80,8 @@ export interface CommitBatch {
   sessions?: { stateDir: string; agent: string; origin: string; rows: SessionInfo[] };
   auth?: { stateDir: string; agent: string; origin: string; rows: AuthProfileInfo[] };
   quota?: { stateDir: string; agent: string; origin: string; rows: QuotaObservation[] };
+  /** Turns that never reached a model (src/ledger/failed-runs.ts). */
+  failedRuns?: LedgerFailedRun[];
 }
 
 export interface CommitResult {
@@ -126,6 +129,7 @@ function sessionMapKey(stateDir: string, agent: string, sessionId: string): stri
 export class Ledger implements CursorReader {
   readonly file: string;
   private db: Database.Database;
+  private readonly failedRuns: FailedRunTable;
   private cursorMap = new Map<string, Cursor>();
   private totalsMap = new Map<string, TotalsRow>();
   private sessionRows = new Map<string, SessionRow[]>(); // origin key -> rows
@@ -153,6 +157,7 @@ export class Ledger implements CursorReader {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.failedRuns = new FailedRunTable(this.db);
     this.stmts = this.prepare();
     this.load();
   }
@@ -356,10 +361,17 @@ export class Ledger implements CursorReader {
         const q = batch.quota;
         this.writeSnapshot('quota', originKey(q), q.rows.map((r) => ({ ...r, stateDir: q.stateDir, agent: q.agent, origin: q.origin })));
       }
+      if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
     });
-    run();
+    try {
+      run();
+    } catch (err) {
+      this.failedRuns.discard();
+      throw err;
+    }
 
     // The transaction committed: publish to the read model.
+    this.failedRuns.publish();
     for (const [key, t] of deltas) this.totalsMap.set(key, t);
     this.callRows += inserted;
     this.lastCallMs = lastCall;
@@ -457,6 +469,11 @@ export class Ledger implements CursorReader {
       }
     }
     return out;
+  }
+
+  /** Turns that never reached a model, by agent, channel and category. */
+  failedRunTotals(): FailedRunTotal[] {
+    return this.failedRuns.totals();
   }
 
   authProfiles(): AuthRow[] {

@@ -34,6 +34,7 @@ import { shortHash, toEpochMs } from '../parse/transcript-line.js';
 import { CODEX_PROVIDER, windowName } from '../sources/codex-rollouts.js';
 import { Logger } from '../util/log.js';
 import { REFRESH_LIMIT } from './derived.js';
+import { parseAnthropicUsage } from './anthropic-usage.js';
 
 export const POLL_ORIGIN = 'quota-poll';
 export const DEFAULT_CODEX_BASE = 'https://chatgpt.com';
@@ -128,35 +129,7 @@ export function parseCodexUsage(body: unknown, nowMs: number): QuotaObservation[
   return out;
 }
 
-const ANTHROPIC_WINDOWS: Array<[string, string, number]> = [
-  ['five_hour', 'claude', 300],
-  ['seven_day', 'claude', 10080],
-  ['seven_day_opus', 'claude_opus', 10080],
-  ['seven_day_sonnet', 'claude_sonnet', 10080],
-];
-
-/** Parses an oauth/usage response (`utilization` is a percentage) into observations. */
-export function parseAnthropicUsage(body: unknown, nowMs: number): QuotaObservation[] {
-  const b = asRecord(body);
-  if (!b) return [];
-  const out: QuotaObservation[] = [];
-  for (const [field, limit, minutes] of ANTHROPIC_WINDOWS) {
-    const w = asRecord(b[field]);
-    const pct = num(w?.utilization);
-    if (!w || pct === null) continue;
-    out.push({
-      provider: 'anthropic',
-      limit,
-      window: windowName(minutes),
-      windowMinutes: minutes,
-      usedRatio: ratio(pct),
-      resetsAtMs: toEpochMs(w.resets_at),
-      observedAtMs: nowMs,
-      plan: null,
-    });
-  }
-  return out;
-}
+export { parseAnthropicUsage } from './anthropic-usage.js';
 
 /** The auth-profile store of one agent (SQLite first, then the JSON file); null when none. */
 function readAuthStores(agentRoot: string): Array<Record<string, unknown>> {

@@ -44,6 +44,9 @@ import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Sourc
 import { callIdentity, codexTurnIdentity, parseMirrorKey, shortHash, toEpochMs } from '../parse/transcript-line.js';
 import { safeToken } from '../parse/session-kind.js';
 import { asRecord } from './json-file.js';
+import { parseRateLimits, type LimitObs } from './codex-rate-limits.js';
+
+export { parseRateLimits, windowName } from './codex-rate-limits.js';
 
 /** Provider label for ChatGPT-subscription Codex usage (calls and quota). */
 export const CODEX_PROVIDER = 'openai-codex';
@@ -57,19 +60,6 @@ export interface CodexRolloutOptions {
   batchBytes?: number;
   /** A turn without an end marker is closed after this long without writes. */
   staleTurnMs?: number;
-}
-
-interface WindowObs {
-  window: string;
-  windowMinutes: number;
-  usedRatio: number;
-  resetsAtMs: number | null;
-}
-
-interface LimitObs {
-  observedAtMs: number;
-  plan: string | null;
-  windows: WindowObs[];
 }
 
 interface PendingCall {
@@ -107,13 +97,6 @@ export function rolloutCursorKey(file: string): string {
   return `rollout:${file}`;
 }
 
-/** 300 -> "5h", 10080 -> "7d", 45 -> "45m". */
-export function windowName(minutes: number): string {
-  if (minutes % 1440 === 0) return `${minutes / 1440}d`;
-  if (minutes % 60 === 0) return `${minutes / 60}h`;
-  return `${minutes}m`;
-}
-
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
@@ -122,32 +105,9 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;
 }
 
-/** A usable rate-limit snapshot of one `token_count`, or null. */
-export function parseRateLimits(v: unknown, eventMs: number): { limit: string; obs: LimitObs } | null {
-  const rl = asRecord(v);
-  if (!rl) return null;
-  const windows: WindowObs[] = [];
-  for (const slot of ['primary', 'secondary']) {
-    const w = asRecord(rl[slot]);
-    if (!w) continue;
-    const pct = num(w.used_percent);
-    const mins = num(w.window_minutes);
-    if (pct === null || mins === null || mins <= 0 || !Number.isInteger(mins)) continue;
-    let resetsAtMs: number | null = null;
-    const at = num(w.resets_at);
-    const inS = num(w.resets_in_seconds);
-    if (at !== null && at > 0) resetsAtMs = toEpochMs(at);
-    else if (inS !== null && inS >= 0 && eventMs > 0) resetsAtMs = eventMs + inS * 1000;
-    const name = windowName(mins);
-    if (windows.some((x) => x.window === name)) continue;
-    windows.push({ window: name, windowMinutes: mins, usedRatio: Math.min(1, Math.max(0, pct / 100)), resetsAtMs });
-  }
-  if (windows.length === 0) return null;
-  const plan = str(rl.plan_type);
-  return {
-    limit: safeToken(str(rl.limit_id) ?? 'codex'),
-    obs: { observedAtMs: eventMs, plan: plan ? safeToken(plan) : null, windows },
-  };
+/** Cache-write input tokens of a Codex usage object (0.160+: `cache_write_input_tokens` / `cacheWriteInputTokens`). */
+function cacheWriteOf(o: Record<string, unknown>): number {
+  return Math.max(0, num(o.cache_write_input_tokens) ?? 0, num(o.cacheWriteInputTokens) ?? 0);
 }
 
 function emptyState(): RolloutState {
@@ -265,33 +225,40 @@ class RolloutParser {
       totalKey = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens', 'total_tokens']
         .map((k) => n(total, k))
         .join('/');
+      // Codex 0.160+: cache writes; appended only when present so older cursors compare equal.
+      if (cacheWriteOf(total) > 0) totalKey += `/${cacheWriteOf(total)}`;
       if (totalKey === this.state.prevTotal) return; // repeated snapshot, not a new response
     }
     let inTok: number;
     let cached: number;
     let out: number;
+    let written: number;
     if (last) {
       inTok = n(last, 'input_tokens');
       cached = Math.max(n(last, 'cached_input_tokens'), n(last, 'cache_read_input_tokens'));
       out = n(last, 'output_tokens');
+      written = cacheWriteOf(last);
     } else if (total && this.state.prevTotal === null) {
       inTok = n(total, 'input_tokens');
       cached = n(total, 'cached_input_tokens');
       out = n(total, 'output_tokens');
+      written = cacheWriteOf(total);
     } else if (total && this.state.prevTotal !== null) {
-      const [pi, pc, po] = this.state.prevTotal.split('/').map(Number);
+      const [pi, pc, po, , , pw] = this.state.prevTotal.split('/').map(Number);
       inTok = Math.max(0, n(total, 'input_tokens') - pi);
       cached = Math.max(0, n(total, 'cached_input_tokens') - pc);
       out = Math.max(0, n(total, 'output_tokens') - po);
+      written = Math.max(0, cacheWriteOf(total) - (pw || 0));
     } else {
       return;
     }
     if (totalKey !== null) this.state.prevTotal = totalKey;
     cached = Math.min(cached, inTok);
+    written = Math.min(written, inTok - cached); // like cached input, written input is part of input_tokens
     if (inTok + out === 0) return;
     const provider = this.provider();
     const model = this.state.model ?? 'unknown';
-    const input = inTok - cached;
+    const input = inTok - cached - written;
     const call: ParsedCall = {
       dedupeKey: callIdentity({
         responseId: null,
@@ -302,7 +269,7 @@ class RolloutParser {
         input,
         output: out,
         cacheRead: cached,
-        cacheWrite: 0,
+        cacheWrite: written,
       }),
       tsMs: ts,
       provider,
@@ -310,7 +277,7 @@ class RolloutParser {
       input,
       output: out,
       cacheRead: cached,
-      cacheWrite: 0,
+      cacheWrite: written,
       costUsd: null,
       stopReason: 'stop',
       errorCategory: null,

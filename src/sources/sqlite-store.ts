@@ -29,8 +29,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { candidateText } from '../parse/transcript-line.js';
-import { splitLines } from './transcript-files.js';
+import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
+import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
+import { coldArchiveLines } from './cold-envelope.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
 import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
@@ -130,7 +131,7 @@ export class SqliteStoreSource implements Source {
 
   /** The store file this source reads. */
   file(): string {
-    return path.join(this.agent.root, STORE_RELATIVE);
+    return this.agent.storeFile ?? path.join(this.agent.root, STORE_RELATIVE);
   }
 
   watchPaths(): string[] {
@@ -172,7 +173,8 @@ export class SqliteStoreSource implements Source {
         ctx.report({ reason: 'schema_unknown', where: `${file}#${t}`, detail: `table ${t} lacks the columns clawmeter reads; skipped` });
       }
       if (!schema.events && schema.layout !== 'none' && !schema.unusable.includes('transcript_events')) {
-        ctx.report({ reason: 'schema_unknown', where: file, detail: 'store has session tables but no transcript_events table; transcripts skipped' });
+        const v = `agent schema ${schema.schemaVersion ?? 'unknown'}${schema.appVersion ? `, OpenClaw ${schema.appVersion}` : ''}`;
+        ctx.report({ reason: 'store_unsupported', where: file, detail: `store (${v}) has session tables but no transcript_events table; transcripts skipped` });
       }
       // The metadata signature misses an entry edited without an updated_at change: re-read it with every sweep.
       yield* this.sessions(db, schema, ctx, !prev || now - prev.swept >= this.o.sweepMs);
@@ -288,7 +290,7 @@ export class SqliteStoreSource implements Source {
             data = bytes;
           }
         }
-        const { records, lines } = data ? splitLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 };
+        const { records, lines } = data ? coldArchiveLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 }; // envelope or JSONL
         yield {
           kind: 'transcript',
           context,
@@ -436,7 +438,7 @@ export class SqliteStoreSource implements Source {
           try {
             const buf = zstdDecompress(z);
             n = buf.length;
-            event = n > this.o.maxLineBytes || buf.indexOf(MARKER) === -1 ? null : buf;
+            event = n > this.o.maxLineBytes || (buf.indexOf(MODEL_CALL_MARKER) === -1 && !buf.includes(FAILED_RUN_MARKER)) ? null : buf;
           } catch (err) {
             ctx.report({ reason: 'decompress_failed', where: `${where}:${s}`, detail: `zstd decode of event_zstd failed: ${(err as Error).message}` });
           }
@@ -557,24 +559,23 @@ function readStatement(db: Database.Database, schema: StoreSchema): Database.Sta
     schema.eventZstd && cols.has('navigation_json')
       ? `(CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN coalesce(
             json_type(navigation_json, '$.navigation.type') IS 'text'
-            AND (json_extract(navigation_json, '$.navigation.type') <> 'message'
+            AND (json_extract(navigation_json, '$.navigation.type') NOT IN ('message', 'custom_message')
                  OR (json_type(navigation_json, '$.navigation.message.role') IS 'text'
                      AND json_extract(navigation_json, '$.navigation.message.role') NOT IN ('', 'assistant'))), 0)
           ELSE 0 END)`
       : '0';
   const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
   const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
-  // Plain rows: only those containing "assistant" (the only ones that can be calls) are
+  // Plain rows: only those containing "assistant" (the only ones that can be calls) or starting
+  // as a custom_message (a turn that never reached a model: O(1) prefix test) are
   // fetched, as bytes, so the parser's content cut happens before any decoding; the
   // others are only measured.
   const sql =
-    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 THEN CAST(event_json AS BLOB) END, ${z}, ` +
+    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"' THEN CAST(event_json AS BLOB) END, ${z}, ` +
     `length(CAST(event_json AS BLOB)), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
     `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
   return db.prepare(sql).raw();
 }
-
-const MARKER = Buffer.from('"assistant"');
 
 /** true when some index of transcript_events (its primary key, normally) starts with session_id. */
 function hasSessionIndex(db: Database.Database): boolean {

@@ -58,6 +58,10 @@ export const METRICS = {
   usageWindowTokens: def('usage', 'openclaw_usage_window_tokens', 'gauge', ['model', 'provider', 'window'],
     'Tokens (input + output + cache_read + cache_write) of completed model calls in the rolling window ending now'),
 
+  // issue 8: turns that ended before any model request (not calls: never in the families above)
+  usageRunsFailed: def('usage', 'openclaw_usage_runs_failed_total', 'counter', ['agent', 'category', 'channel'],
+    'Turns that ended before any model request (run-failed-before-reply), by bounded category (auth_cooldown, billing_cooldown, error categories)'),
+
   // ---- quota: provider-reported windows (rollouts, opt-in polling) -----------
   quotaUsedRatio: def('quota', 'openclaw_quota_used_ratio', 'gauge', ['limit', 'provider', 'window'],
     'Share of the provider quota window used (0..1), as last reported by the provider'),
@@ -77,6 +81,9 @@ export const METRICS = {
     'Unix time until which OpenClaw keeps the profile in cooldown (reason disabled_* for disabled profiles); only while in the future'),
   authFailures: def('auth', 'openclaw_auth_failures', 'gauge', ['profile', 'provider', 'reason'],
     'Failure counts OpenClaw keeps per auth profile and reason (OpenClaw may reset them)'),
+  // issue 8: every effective profile of every agent, API keys (no expiry) included
+  authProfileInfo: def('auth', 'openclaw_auth_profile_info', 'gauge', ['agent', 'profile', 'provider', 'store', 'type'],
+    '1 for every auth profile an agent can use: its own (store agent) or inherited from the shared auth store (store shared)'),
 
   // ---- sessions -----------------------------------------------------------------
   sessions: def('sessions', 'openclaw_sessions', 'gauge', ['agent', 'channel', 'chat_type', 'kind'],

@@ -16,6 +16,8 @@ import { ProcessMetrics } from './process-metrics.js';
 import { SeriesCap } from './series-cap.js';
 import { LINE_SKIP_REASONS, METRICS, type MetricDef } from './metrics.js';
 import { seedCounterFamilies } from './seed-families.js';
+import { authInfoFamilies } from './families-auth.js';
+import { failedRunFamilies } from './families-runs.js';
 import { authFamilies, quotaFamilies, sessionFamilies, usageFamiliesOf } from './families.js';
 
 export interface RenderOptions {
@@ -67,8 +69,10 @@ export class MetricsRenderer {
       ...stable.seed,
       [METRICS.codexOauthExpiry, this.oauthExpiry(now)],
       ...stable.usage,
+      ...failedRunFamilies(input),
       ...quotaFamilies(input),
       ...authFamilies(input),
+      ...authInfoFamilies(input),
       ...stable.sessions,
     ]);
     const kept = this.cap.apply(domain.map(([d, samples]) => ({ name: d.name, samples })));
