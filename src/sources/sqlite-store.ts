@@ -31,6 +31,7 @@ import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { candidateText } from '../parse/transcript-line.js';
 import { splitLines } from './transcript-files.js';
+import { isRegularFile } from './safe-open.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
 import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
@@ -152,6 +153,11 @@ export class SqliteStoreSource implements Source {
         return;
       }
       ctx.report({ ...classifyStoreError(err, file), where: file });
+      return;
+    }
+    if (!isRegularFile(file)) {
+      // SQLite's open would block on a FIFO: only a regular file is a store.
+      ctx.report({ reason: 'not_regular_file', where: file, detail: 'store is not a regular file; not opened' });
       return;
     }
     const now = ctx.nowMs();
