@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { Cursor, PollContext, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { candidateText, mightBeModelCall } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { openRegular } from './safe-open.js';
 import type { TailCursor } from './tail.js';
 import { zstdStream } from './zstd.js';
@@ -212,13 +212,20 @@ export function scanLines(
   let start = from;
   let badUtf8 = 0;
   let firstBad = 0;
+  // One search finds the next candidate for many lines (a search per line would be
+  // quadratic in a block without any): most lines are skipped unparsed.
+  let nextCand = -2; // -2: not searched yet; -1: none in the rest of the data
+  const isCandidate = (from: number, end: number): boolean => {
+    if (nextCand === -2 || (nextCand !== -1 && nextCand < from)) nextCand = data.indexOf(MODEL_CALL_MARKER, from);
+    return nextCand !== -1 && nextCand + MODEL_CALL_MARKER.length <= end;
+  };
   while (start < to) {
     let nl = data.indexOf(NL, start);
     if (nl === -1 || nl > to) nl = to;
     lines++;
     if (nl - start > maxLine) {
       ctx.report({ reason: 'line_too_long', where, detail: `line longer than ${maxLine} bytes skipped` });
-    } else if (nl > start && mightBeModelCall(data, start, nl)) {
+    } else if (nl > start && isCandidate(start, nl)) {
       if (!isUtf8(data.subarray(start, nl))) {
         badUtf8++;
         if (firstBad === 0) firstBad = lineNo + lines;
