@@ -223,6 +223,14 @@ export class TranscriptFilesSource implements Source {
       linesRead: lines,
       filesRead,
     });
+    const flushBatch = function* (): Iterable<SourceBatch> {
+      reportInvalidUtf8(ctx, file, badUtf8, firstBad);
+      badUtf8 = 0;
+      yield batch(0);
+      records = [];
+      bytes = 0;
+      lines = 0;
+    };
     const blocks = lineBlocks(fd, startOffset, {
       maxLine: this.maxLine,
       final: immutable,
@@ -235,8 +243,10 @@ export class TranscriptFilesSource implements Source {
       lines += block.skippedLines;
       const view = block.view;
       partial = block.partial;
+      const blockStart = consumed;
+      let counted = 0; // bytes of the view already in `consumed`
       // A byte-order mark at the start of the file is not part of the first line.
-      let lineStart = consumed === 0 && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
+      let lineStart = blockStart === 0 && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
       let nextCand = -2; // -2: not searched yet; -1: none in the rest of the block
       while (lineStart < view.length) {
         let nl = view.indexOf(NL, lineStart);
@@ -257,18 +267,19 @@ export class TranscriptFilesSource implements Source {
           }
         }
         lineStart = Math.min(nl + 1, view.length);
+        if (bytes + lineStart - counted >= this.batchBytes && lineStart < view.length) {
+          // A batch ends at a line boundary inside the block: its cursor points there.
+          bytes += lineStart - counted;
+          consumed = blockStart + lineStart;
+          counted = lineStart;
+          yield* flushBatch();
+        }
       }
-      consumed += view.length;
-      bytes += view.length;
-      reportInvalidUtf8(ctx, file, badUtf8, firstBad);
-      badUtf8 = 0;
-      if (bytes >= this.batchBytes) {
-        yield batch(0);
-        records = [];
-        bytes = 0;
-        lines = 0;
-      }
+      bytes += view.length - counted;
+      consumed = blockStart + view.length;
+      if (bytes >= this.batchBytes) yield* flushBatch();
     }
+    reportInvalidUtf8(ctx, file, badUtf8, firstBad);
     yield batch(1);
   }
 }
