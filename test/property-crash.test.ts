@@ -16,6 +16,7 @@ import { Ingestor } from '../src/ingest/cycle.js';
 import { Logger } from '../src/util/log.js';
 import { listAgents } from '../src/sources/discover.js';
 import { TranscriptFilesSource } from '../src/sources/transcript-files.js';
+import { CodexRolloutsSource } from '../src/sources/codex-rollouts.js';
 import { assistantLine, headerLine, makeState, tmpDir, totalsOf, userLine } from './helpers.js';
 
 const zstdOk = spawnSync('zstd', ['--version']).status === 0;
@@ -106,4 +107,49 @@ test(`crash points inside files: ${SEQUENCES} random histories, each ingest stop
     fs.rmSync(root, { recursive: true, force: true });
   }
   assert.ok(crashesInside > SEQUENCES * 3, `only ${crashesInside} ingests stopped between commits`);
+});
+
+test('Codex rollouts: a resume after a crash between commits inside a rollout counts every call once', async () => {
+  const FIX = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../test/fixtures/rollouts/state');
+  const rel = 'agents/main/agent/codex-home/sessions/2026/11/20/rollout-2026-11-20T10-00-00-019b2a10-5c3e-7d41-9a6f-2f1c0e8b7a01.jsonl';
+  const lines = fs.readFileSync(path.join(FIX, rel), 'utf8').trimEnd().split('\n');
+  // Response items of 1.2 MB between every line: every line is in its own read block.
+  const filler = JSON.stringify({ timestamp: '2026-11-20T10:00:00.000Z', type: 'response_item', payload: { type: 'message', role: 'user', content: 'x'.repeat(1_200_000) } });
+  const root = tmpDir('clawmeter-rollout-crash-');
+  const stateDir = path.join(root, 'state');
+  const file = path.join(stateDir, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.join(stateDir, 'agents/main/sessions'), { recursive: true });
+  fs.writeFileSync(file, lines.map((l) => `${filler}\n${l}\n`).join(''));
+  const codexCalls = (l: Ledger) => [...l.totals()].filter((r) => r.provider === 'openai-codex').reduce((n, r) => n + r.messages, 0);
+  const run = async (ledger: Ledger, max: number): Promise<number> => {
+    const sources = listAgents(stateDir).map((a) => new CodexRolloutsSource(a, { batchBytes: 1000 }));
+    const ingestor = new Ingestor(ledger, () => sources, { log: new Logger('silent') });
+    let commits = 0;
+    for (const s of sources) {
+      for await (const batch of s.poll({ cursors: ledger, nowMs: Date.now, report: () => undefined })) {
+        if (commits >= max) return commits;
+        ingestor.apply(batch);
+        commits++;
+      }
+    }
+    return commits;
+  };
+  const clean = Ledger.open(path.join(root, 'clean'));
+  const all = await run(clean, Infinity);
+  assert.ok(all > 4, `${all} commits`);
+  const expected = codexCalls(clean);
+  assert.ok(expected > 0);
+  clean.close();
+  const data = path.join(root, 'data');
+  for (let k = 1; k < all; k += 2) {
+    const l = Ledger.open(data);
+    await run(l, 1); // one more commit, then the crash
+    l.close();
+  }
+  const l = Ledger.open(data);
+  await run(l, Infinity);
+  assert.equal(codexCalls(l), expected);
+  l.close();
+  fs.rmSync(root, { recursive: true, force: true });
 });
