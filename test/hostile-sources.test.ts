@@ -196,3 +196,22 @@ test('copies listed before their originals: every call carries the original sess
   db.close();
   assert.deepEqual(rows, [{ channel: 'telegram', chatType: 'direct', n: 20 }], JSON.stringify(rows));
 });
+
+test('zstd archives: several frames are all read; a frame declaring a huge window is refused, not allocated', { skip: !zstdOk && 'zstd CLI not installed' }, async () => {
+  const root = tmpDir();
+  const { stateDir, sessions } = makeState(root);
+  const a = path.join(root, 'a.jsonl');
+  const b = path.join(root, 'b.jsonl');
+  fs.writeFileSync(a, Array.from({ length: 30 }, () => assistantLine()).join('\n') + '\n');
+  fs.writeFileSync(b, Array.from({ length: 20 }, () => assistantLine()).join('\n') + '\n');
+  execFileSync('zstd', ['-q', a, b]);
+  // two frames in one file, as `cat a.zst b.zst` makes
+  fs.writeFileSync(path.join(sessions, 'multi000.jsonl.zst'), Buffer.concat([fs.readFileSync(a + '.zst'), fs.readFileSync(b + '.zst')]));
+  // a single-segment frame claiming 1 TiB of content: its window would be 1 TiB
+  const huge = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0, 9, 0, 0, 0x78]);
+  fs.writeFileSync(path.join(sessions, 'huge0000.jsonl.zst'), huge);
+  const r = await within(10_000, 'ingest', ingestOnce([stateDir], path.join(root, 'data')));
+  assert.equal(totalsOf(r.ledger).messages, 50);
+  assert.equal(r.stats.issues.get('decompress_failed'), 1);
+  r.ledger.close();
+});
