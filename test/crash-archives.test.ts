@@ -103,7 +103,7 @@ test('SIGKILL at growing delays over ≥ 25 MB of write-once archives, then a cl
   const killedData = path.join(root, 'killed');
   let kills = 0;
   const partials: number[] = [];
-  for (let delay = 150; ; delay *= 2) {
+  for (let delay = 150; ; delay = Math.round(delay * 1.5)) {
     const r = await runIngest(stateDir, killedData, delay);
     if (!r.killed) {
       assert.equal(r.code, 0);
@@ -113,6 +113,7 @@ test('SIGKILL at growing delays over ≥ 25 MB of write-once archives, then a cl
     if (fs.existsSync(path.join(killedData, 'ledger.sqlite'))) partials.push(ledgerTotals(killedData).calls);
     assert.ok(delay < 120_000, 'an uninterrupted run completes');
   }
+  console.log(`crash-archives: ${(bytes / 1048576).toFixed(1)} MB, ${expected} calls, ${kills} kills, calls committed after each: ${partials.join(', ')}`);
   assert.ok(kills >= 2, `killed ${kills} times`);
   // At least one kill landed after some calls were committed and before the end.
   assert.ok(partials.some((n) => n > 0 && n < expected), `calls after each kill: ${partials.join(', ')}`);
