@@ -127,6 +127,8 @@ export type SkipReason =
   | 'unreadable'
   | 'vanished'
   | 'decompress_failed'
+  | 'not_regular_file'
+  | 'too_large'
   | 'store_unavailable'
   | 'store_busy'
   | 'schema_unknown'

@@ -271,3 +271,22 @@ test('a failed run inside a zstd delete archive is counted once, also when the s
   ]);
   h.ledger.close();
 });
+
+test('a failed run in a live JSONL transcript (tailed, file era) is counted once, also after appends', async () => {
+  const root = tmpDir();
+  const sessions = path.join(root, 'state/agents/main/sessions');
+  fs.mkdirSync(sessions, { recursive: true });
+  const failed = (runId: string, error: string) =>
+    JSON.stringify({ type: 'custom_message', customType: 'run-failed-before-reply', content: 'x', display: true, details: { runId, error }, id: `e-${runId}`, timestamp: '2026-12-01T21:40:00.000Z' });
+  const file = path.join(sessions, 'live-session.jsonl');
+  fs.writeFileSync(file, failed('r1', 'Provider fakecc is in cooldown (billing)') + '\n');
+  const h = harness(path.join(root, 'data'), allSources([path.join(root, 'state')]));
+  await h.cycle();
+  fs.appendFileSync(file, failed('r2', 'Request timed out.') + '\n' + failed('r1', 'Provider fakecc is in cooldown (billing)') + '\n');
+  await h.cycle();
+  assert.deepEqual(lines(metrics(h), 'openclaw_usage_runs_failed_total'), [
+    'openclaw_usage_runs_failed_total{agent="main",category="billing_cooldown",channel="unknown"} 1',
+    'openclaw_usage_runs_failed_total{agent="main",category="timeout",channel="unknown"} 1',
+  ]);
+  h.ledger.close();
+});

@@ -3,7 +3,8 @@
  * failed and why, so `clawmeter_source_up`, `/readyz` and the cycle result tell the
  * truth. A source is down when its poll threw, or when it reported that an input
  * it is responsible for could not be read (an unreadable file or folder, an
- * undecodable archive, a store that cannot be opened or is not understood).
+ * undecodable or oversized archive, a FIFO or device where a file should be, a
+ * store that cannot be opened or is not understood).
  * Transient conditions that the next cycle retries by design (a file that vanished
  * mid-read, a store busy for a moment, a side file caught mid-write) and per-line
  * skips do not take a source down.
@@ -15,6 +16,8 @@ import type { IngestStats, SourceHealth } from './stats.js';
 export const DOWN_REASONS: ReadonlySet<SkipReason | string> = new Set([
   'unreadable',
   'decompress_failed',
+  'not_regular_file',
+  'too_large',
   'store_unavailable',
   'store_unsupported',
 ]);

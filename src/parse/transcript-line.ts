@@ -30,10 +30,14 @@ const ASSISTANT = MODEL_CALL_MARKER;
 export function mightBeModelCall(buf: Buffer, start: number, end: number): boolean {
   const i = buf.indexOf(ASSISTANT, start);
   if (i !== -1 && i + ASSISTANT.length <= end) return true;
-  // A custom_message may be a turn that never reached a model (src/parse/failed-run.ts): O(1) prefix test.
-  return end - start > CUSTOM_MESSAGE.length && buf.compare(CUSTOM_MESSAGE, 0, CUSTOM_MESSAGE.length, start, start + CUSTOM_MESSAGE.length) === 0;
+  return isCustomMessage(buf, start, end);
 }
 const CUSTOM_MESSAGE = Buffer.from('{"type":"custom_message"');
+
+/** A custom_message line may be a turn that never reached a model (src/parse/failed-run.ts): an O(1) prefix test. */
+export function isCustomMessage(buf: Buffer, start: number, end: number): boolean {
+  return end - start > CUSTOM_MESSAGE.length && buf.compare(CUSTOM_MESSAGE, 0, CUSTOM_MESSAGE.length, start, start + CUSTOM_MESSAGE.length) === 0;
+}
 
 const CONTENT_OPEN_BYTES = Buffer.from('"role":"assistant","content":[');
 const CONTENT_CLOSE_BYTES = Buffer.from('],"api":"');

@@ -47,6 +47,7 @@ import { asRecord } from './json-file.js';
 import { parseRateLimits, type LimitObs } from './codex-rate-limits.js';
 
 export { parseRateLimits, windowName } from './codex-rate-limits.js';
+import { openRegular } from './safe-open.js';
 
 /** Provider label for ChatGPT-subscription Codex usage (calls and quota). */
 export const CODEX_PROVIDER = 'openai-codex';
@@ -452,15 +453,15 @@ export class CodexRolloutsSource implements Source {
     const pendingCursors: Array<[string, Cursor | null]> = [];
     // A rollout moved into archived_sessions/ continues where the old path stopped.
     const cur = cursorFor<RolloutCursor>(key, st, ctx.cursors, byInode, adopted, pendingCursors);
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `open failed (${code})` });
+    // Only a regular file is read (a FIFO named like a rollout would block the open for good).
+    const o = openRegular(file);
+    if (!o.ok) {
+      ctx.report({ reason: o.reason, where: file, detail: o.detail });
       if (cur) states.set(file, cur.state);
       return;
     }
+    const fd = o.fd;
+    st = o.st;
     try {
       const offset = resumeOffset(fd, st, cur);
       const state = cur && offset > 0 ? (JSON.parse(JSON.stringify(cur.state)) as RolloutState) : emptyState();
@@ -509,8 +510,9 @@ export class CodexRolloutsSource implements Source {
     let bytes = 0;
     let lines = 0;
     let partial = 0;
-    const cursor = (): RolloutCursor => ({
-      ...tailPosition(fd, st, consumed),
+    // Mid-file cursors record size = offset, so a resume after a crash reads on from there.
+    const cursor = (atEnd = false): RolloutCursor => ({
+      ...tailPosition(fd, st, consumed, atEnd ? consumed + partial : consumed),
       mtimeMs: st.mtimeMs,
       state: JSON.parse(JSON.stringify(state)) as RolloutState,
     });
@@ -518,7 +520,8 @@ export class CodexRolloutsSource implements Source {
     for await (const block of lineBlocks(fd, start, { maxLine: this.maxLine, final: false, onTooLong: () => undefined })) {
       const view = block.view;
       lines += block.skippedLines;
-      let lineStart = 0;
+      // A byte-order mark at the start of the file is not part of the first line.
+      let lineStart = consumed === 0 && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
       while (lineStart < view.length) {
         const nl = view.indexOf(NL, lineStart);
         lines++;
@@ -535,6 +538,6 @@ export class CodexRolloutsSource implements Source {
       }
     }
     if (stale && state.pending && partial === 0) parser.closeTurn(null);
-    yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor()]], bytes, lines, 1);
+    yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor(true)]], bytes, lines, 1);
   }
 }

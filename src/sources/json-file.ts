@@ -1,9 +1,11 @@
 /**
  * Helper for sources that read one small JSON file whole when it changes
- * (sessions.json, auth-profiles.json, auth-state.json).
+ * (sessions.json, auth-profiles.json, auth-state.json). Only a regular file of at
+ * most SIDE_FILE_MAX_BYTES is read (see safe-open.ts).
  */
 import fs from 'node:fs';
 import type { Cursor, PollContext } from '../model.js';
+import { readRegularFile } from './safe-open.js';
 
 export interface JsonFileCursor extends Cursor {
   ino: number;
@@ -30,14 +32,18 @@ export function readJsonIfChanged(file: string, cursorKey: string, ctx: PollCont
     return { state: 'failed' };
   }
   if (prev && prev.ino === st.ino && prev.size === st.size && prev.mtimeMs === st.mtimeMs) return { state: 'unchanged' };
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `read failed (${code})` });
+  if (!st.isFile()) {
+    // A FIFO would block the read for good, a device (/dev/zero) never ends: refused.
+    ctx.report({ reason: 'not_regular_file', where: file, detail: 'not a regular file; not read' });
     return { state: 'failed' };
   }
+  const r = readRegularFile(file);
+  if (!r.ok) {
+    ctx.report({ reason: r.reason, where: file, detail: r.detail });
+    return { state: 'failed' };
+  }
+  st = r.st;
+  const text = r.data.toString('utf8');
   try {
     return { state: 'changed', value: JSON.parse(text), cursor: { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } };
   } catch {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { AgentDir, PollContext, SessionInfo, Source, SourceBatch } from '../model.js';
 import { channelOf, chatTypeOf, seedSessionKind, sessionKindOf } from '../parse/session-kind.js';
 import { asRecord, readJsonIfChanged } from './json-file.js';
+import { openRegular } from './safe-open.js';
 
 /** Session infos from a parsed sessions.json object (also used for SQLite entry_json rows). */
 export function sessionInfoFromEntry(key: string, entry: unknown, active = true): SessionInfo | null {
@@ -103,12 +104,9 @@ export class TrajectoryKeysSource implements Source {
 }
 
 function readTrajectoryHead(file: string): SessionInfo | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return null;
-  }
+  const o = openRegular(file); // a FIFO or device named like a sidecar is not read
+  if (!o.ok) return null;
+  const fd = o.fd;
   try {
     const buf = Buffer.alloc(HEAD_BYTES);
     const n = fs.readSync(fd, buf, 0, HEAD_BYTES, 0);

@@ -32,6 +32,8 @@ import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptCont
 import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
 import { coldArchiveLines } from './cold-envelope.js';
+import { splitLines } from './transcript-files.js';
+import { isRegularFile } from './safe-open.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
 import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
@@ -153,6 +155,11 @@ export class SqliteStoreSource implements Source {
         return;
       }
       ctx.report({ ...classifyStoreError(err, file), where: file });
+      return;
+    }
+    if (!isRegularFile(file)) {
+      // SQLite's open would block on a FIFO: only a regular file is a store.
+      ctx.report({ reason: 'not_regular_file', where: file, detail: 'store is not a regular file; not opened' });
       return;
     }
     const now = ctx.nowMs();

@@ -1,8 +1,13 @@
 /**
  * Tailing append-only line files, shared by the transcript and Codex rollout
  * sources: which persisted position a file resumes from (following renames and
- * moves by inode, noticing rewrites by the hash of its first bytes), and reading
- * its complete lines from there with one read always in flight ahead of the caller.
+ * moves by inode, noticing rewrites by the hash of its first bytes and of the bytes
+ * just before the committed offset), and reading its complete lines from there with
+ * one read always in flight ahead of the caller.
+ *
+ * Crash safety: a cursor committed in the middle of a file records `size` = its own
+ * offset, so a resume never takes a half-read file for an unchanged one; only the
+ * batch that reached the end of the file records the size seen there.
  */
 import fs from 'node:fs';
 import type { Cursor, CursorReader } from '../model.js';
@@ -14,11 +19,14 @@ export interface TailCursor extends Cursor {
   ino: number;
   /** byte offset after the last complete line consumed */
   offset: number;
-  /** size seen when the cursor was written */
+  /** end of the bytes examined when the cursor was written: `offset` mid-file, the size seen at the end */
   size: number;
   /** hash of the first headLen bytes, to notice in-place rewrites */
   head: string;
   headLen: number;
+  /** hash of the tailLen bytes just before `offset` (the last line consumed), to notice rewrites past the head */
+  tail?: string;
+  tailLen?: number;
 }
 
 /**
@@ -61,7 +69,9 @@ export function cursorFor<C extends TailCursor>(
 export function resumeOffset(fd: number, st: fs.Stats, cur: TailCursor | undefined): number {
   if (!cur || cur.ino !== st.ino || cur.dev !== st.dev) return 0;
   if (st.size < cur.offset || cur.headLen > st.size) return 0;
-  return headMatches(fd, cur) ? cur.offset : 0;
+  if (!headMatches(fd, cur)) return 0;
+  if (cur.tail !== undefined && cur.tailLen !== undefined && headHash(readAt0(fd, cur.offset - cur.tailLen, cur.tailLen)) !== cur.tail) return 0;
+  return cur.offset;
 }
 
 /** true when nothing was appended or changed since the cursor was written. */
@@ -69,10 +79,32 @@ export function unchanged(st: fs.Stats, cur: TailCursor | undefined, offset: num
   return cur !== undefined && offset === cur.offset && st.size === cur.size && cur.ino === st.ino;
 }
 
-/** The position part of a cursor for a file read up to `consumed`. */
-export function tailPosition(fd: number, st: fs.Stats, consumed: number): TailCursor {
+/**
+ * The position part of a cursor for a file read up to `consumed`. `seenEnd` is the
+ * end of what was examined: `consumed` for a batch in the middle of the file, and
+ * `consumed` + the held-back partial line for the batch that reached the end.
+ */
+export function tailPosition(fd: number, st: fs.Stats, consumed: number, seenEnd: number = consumed): TailCursor {
   const head = readHead(fd, Math.min(HEAD_BYTES, consumed));
-  return { dev: st.dev, ino: st.ino, offset: consumed, size: Math.max(consumed, st.size), head: headHash(head), headLen: head.length };
+  const tailLen = Math.min(HEAD_BYTES, consumed);
+  const tail = readAt0(fd, consumed - tailLen, tailLen);
+  return {
+    dev: st.dev,
+    ino: st.ino,
+    offset: consumed,
+    size: Math.max(consumed, seenEnd),
+    head: headHash(head),
+    headLen: head.length,
+    tail: headHash(tail),
+    tailLen: tail.length,
+  };
+}
+
+/** `len` bytes at `position` (fewer if the file is shorter). */
+function readAt0(fd: number, position: number, len: number): Buffer {
+  const b = Buffer.alloc(len);
+  const n = len === 0 ? 0 : fs.readSync(fd, b, 0, len, position);
+  return b.subarray(0, n);
 }
 
 /** A run of complete lines read from a file. */

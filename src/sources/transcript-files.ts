@@ -11,9 +11,10 @@ import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, candidateText, mightBeModelCall } from '../parse/transcript-line.js';
-import { classifyTranscriptName, type TranscriptName } from './transcript-names.js';
-import { zstdDecompress } from './zstd.js';
+import { MODEL_CALL_MARKER, candidateText, isCustomMessage, mightBeModelCall } from '../parse/transcript-line.js';
+import { classifyTranscriptName, inReadOrder, type TranscriptName } from './transcript-names.js';
+import { MAX_ARCHIVE_BYTES, archiveDone, readArchive, reportInvalidUtf8, scanLines, type ArchiveCursor } from './transcript-archive.js';
+import { openRegular } from './safe-open.js';
 
 export interface TranscriptFileOptions {
   /** Longest line kept, in bytes; longer lines are skipped and counted. */
@@ -22,13 +23,11 @@ export interface TranscriptFileOptions {
   batchBytes?: number;
   /** Read the agent's session-sqlite-import-archive folder too (deduplicated by identity). */
   includeImportArchive?: boolean;
+  /** Most bytes one compressed archive may decode to; the rest is skipped and counted. */
+  maxArchiveBytes?: number;
 }
 
-interface FileCursor extends TailCursor {
-  /** compressed archives are read whole once */
-  done?: boolean;
-  mtimeMs?: number;
-}
+type FileCursor = ArchiveCursor;
 
 const NL = 10;
 
@@ -46,6 +45,7 @@ export class TranscriptFilesSource implements Source {
   private readonly maxLine: number;
   private readonly batchBytes: number;
   private readonly includeImport: boolean;
+  private readonly maxArchiveBytes: number;
 
   constructor(
     private readonly agent: AgentDir,
@@ -54,6 +54,7 @@ export class TranscriptFilesSource implements Source {
     this.maxLine = opts.maxLineBytes ?? 32 * 1024 * 1024;
     this.batchBytes = opts.batchBytes ?? 2 * 1024 * 1024;
     this.includeImport = opts.includeImportArchive ?? true;
+    this.maxArchiveBytes = opts.maxArchiveBytes ?? MAX_ARCHIVE_BYTES;
   }
 
   private dirs(): string[] {
@@ -102,9 +103,9 @@ export class TranscriptFilesSource implements Source {
     // Cursors of files no longer at their path, by inode, to follow renames and moves.
     const byInode = cursorsByInode(folders.flatMap((f) => f.known), allListed, ctx.cursors, (k) => k.slice(5));
     const adopted = new Set<string>();
-    for (const f of folders) {
-      for (const [file, name] of f.listed) yield* this.pollFile(file, name, ctx, byInode, adopted);
-    }
+    // Originals before copies, whatever order the folders were listed in (labels come from the first read).
+    const order = inReadOrder(folders.flatMap((f) => [...f.listed]));
+    for (const [file, name] of order) yield* this.pollFile(file, name, ctx, byInode, adopted);
     // Forget cursors of files that are gone (and were not renamed or moved).
     for (const f of folders) {
       const gone: Array<[string, null]> = [];
@@ -159,7 +160,10 @@ export class TranscriptFilesSource implements Source {
       ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `stat failed (${code})` });
       return;
     }
-    if (!st.isFile()) return;
+    if (!st.isFile()) {
+      ctx.report({ reason: 'not_regular_file', where: file, detail: 'not a regular file; not read' });
+      return;
+    }
     const cursorUpdates: Array<[string, Cursor | null]> = [];
     // A renamed file (live -> .reset.<ts>, or moved into the import archive) continues
     // from its old cursor; a compressed copy is a new file and is read whole.
@@ -176,23 +180,24 @@ export class TranscriptFilesSource implements Source {
     };
 
     if (name.zstd) {
-      if (cur && cur.done && cur.ino === st.ino && cur.size === st.size && cur.mtimeMs === st.mtimeMs) {
+      if (archiveDone(cur, st)) {
         if (cursorUpdates.length) yield emptyBatch(context, cursorUpdates);
         return;
       }
-      yield* this.readCompressed(file, st, context, cursorUpdates, ctx);
+      const opts = { maxLine: this.maxLine, batchBytes: this.batchBytes, maxArchiveBytes: this.maxArchiveBytes };
+      yield* readArchive(file, key, opts, context, cursorUpdates, ctx);
       return;
     }
 
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      ctx.report({ reason: code === 'ENOENT' ? 'vanished' : 'unreadable', where: file, detail: `open failed (${code})` });
+    // Never blocks on a FIFO or device swapped in after the stat; only a regular file is read.
+    const o = openRegular(file);
+    if (!o.ok) {
+      ctx.report({ reason: o.reason, where: file, detail: o.detail });
       if (cursorUpdates.length) yield emptyBatch(context, cursorUpdates);
       return;
     }
+    const fd = o.fd;
+    st = o.st;
     try {
       // A replaced, truncated or rewritten file is read again from the start.
       const offset = resumeOffset(fd, st, cur);
@@ -223,15 +228,27 @@ export class TranscriptFilesSource implements Source {
     let records: TranscriptRecord[] = [];
     let bytes = 0;
     let lines = 0;
+    let partial = 0;
+    let badUtf8 = 0;
+    let firstBad = 0;
     const batch = (filesRead: number): SourceBatch => ({
       kind: 'transcript',
       context,
       records,
-      cursors: [...pendingCursors.splice(0), [key, tailPosition(fd, st, consumed)]],
+      // Mid-file batches record size = offset: a resume after a crash reads on from there.
+      cursors: [...pendingCursors.splice(0), [key, tailPosition(fd, st, consumed, filesRead ? consumed + partial : consumed)]],
       bytesRead: bytes,
       linesRead: lines,
       filesRead,
     });
+    const flushBatch = function* (): Iterable<SourceBatch> {
+      reportInvalidUtf8(ctx, file, badUtf8, firstBad);
+      badUtf8 = 0;
+      yield batch(0);
+      records = [];
+      bytes = 0;
+      lines = 0;
+    };
     const blocks = lineBlocks(fd, startOffset, {
       maxLine: this.maxLine,
       final: immutable,
@@ -243,7 +260,11 @@ export class TranscriptFilesSource implements Source {
       lineNo += block.skippedLines;
       lines += block.skippedLines;
       const view = block.view;
-      let lineStart = 0;
+      partial = block.partial;
+      const blockStart = consumed;
+      let counted = 0; // bytes of the view already in `consumed`
+      // A byte-order mark at the start of the file is not part of the first line.
+      let lineStart = blockStart === 0 && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
       let nextCand = -2; // -2: not searched yet; -1: none in the rest of the block
       while (lineStart < view.length) {
         let nl = view.indexOf(NL, lineStart);
@@ -253,70 +274,32 @@ export class TranscriptFilesSource implements Source {
         if (nl > lineStart) {
           // One search finds the next candidate for many lines: most lines are skipped unparsed.
           if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
-          if (nextCand !== -1 && nextCand < nl) {
+          // ... plus custom_message lines (turns that never reached a model), by an O(1) prefix test.
+          if ((nextCand !== -1 && nextCand < nl) || isCustomMessage(view, lineStart, nl)) {
             const slice = view.subarray(lineStart, nl);
             if (!isUtf8(slice)) {
-              ctx.report({ reason: 'invalid_utf8', where: `${file}:${lineNo}`, detail: 'line is not valid UTF-8; parsed with replacement characters' });
+              badUtf8++;
+              if (firstBad === 0) firstBad = lineNo;
             }
             const c = candidateText(view, lineStart, nl);
             records.push(c.cut ? { text: c.text, pos: lineNo, full: () => slice.toString('utf8') } : { text: c.text, pos: lineNo });
           }
         }
         lineStart = Math.min(nl + 1, view.length);
+        if (bytes + lineStart - counted >= this.batchBytes && lineStart < view.length) {
+          // A batch ends at a line boundary inside the block: its cursor points there.
+          bytes += lineStart - counted;
+          consumed = blockStart + lineStart;
+          counted = lineStart;
+          yield* flushBatch();
+        }
       }
-      consumed += view.length;
-      bytes += view.length;
-      if (bytes >= this.batchBytes) {
-        yield batch(0);
-        records = [];
-        bytes = 0;
-        lines = 0;
-      }
+      bytes += view.length - counted;
+      consumed = blockStart + view.length;
+      if (bytes >= this.batchBytes) yield* flushBatch();
     }
+    reportInvalidUtf8(ctx, file, badUtf8, firstBad);
     yield batch(1);
-  }
-
-  private *readCompressed(
-    file: string,
-    st: fs.Stats,
-    context: TranscriptContext,
-    pendingCursors: Array<[string, Cursor | null]>,
-    ctx: PollContext,
-  ): Iterable<SourceBatch> {
-    const key = transcriptCursorKey(file);
-    let data: Buffer;
-    try {
-      data = zstdDecompress(fs.readFileSync(file));
-    } catch (err) {
-      // fzstd's errors carry a numeric code; only string codes are file system errors.
-      const raw = (err as NodeJS.ErrnoException).code;
-      const code = typeof raw === 'string' ? raw : undefined;
-      if (code === 'ENOENT') ctx.report({ reason: 'vanished', where: file, detail: 'archive vanished while reading' });
-      else if (code) ctx.report({ reason: 'unreadable', where: file, detail: `read failed (${code})` });
-      else ctx.report({ reason: 'decompress_failed', where: file, detail: `zstd decode failed: ${(err as Error).message}` });
-      if (pendingCursors.length) yield emptyBatch(context, pendingCursors);
-      return;
-    }
-    const { records, lines } = splitLines(data, file, this.maxLine, ctx);
-    const cursor: FileCursor = {
-      dev: st.dev,
-      ino: st.ino,
-      offset: st.size,
-      size: st.size,
-      head: '',
-      headLen: 0,
-      done: true,
-      mtimeMs: st.mtimeMs,
-    };
-    yield {
-      kind: 'transcript',
-      context,
-      records,
-      cursors: [...pendingCursors, [key, cursor]],
-      bytesRead: data.length,
-      linesRead: lines,
-      filesRead: 1,
-    };
   }
 }
 
@@ -328,22 +311,7 @@ export function splitLines(
   ctx: PollContext,
 ): { records: TranscriptRecord[]; lines: number } {
   const records: TranscriptRecord[] = [];
-  let lines = 0;
-  let start = 0;
-  while (start < data.length) {
-    let nl = data.indexOf(NL, start);
-    if (nl === -1) nl = data.length;
-    lines++;
-    if (nl - start > maxLine) {
-      ctx.report({ reason: 'line_too_long', where, detail: `line longer than ${maxLine} bytes skipped` });
-    } else if (nl > start && mightBeModelCall(data, start, nl)) {
-      const c = candidateText(data, start, nl);
-      const s = start;
-      const e = nl;
-      records.push(c.cut ? { text: c.text, pos: lines, full: () => data.toString('utf8', s, e) } : { text: c.text, pos: lines });
-    }
-    start = nl + 1;
-  }
+  const lines = scanLines(data, 0, data.length, where, maxLine, ctx, records);
   return { records, lines };
 }
 

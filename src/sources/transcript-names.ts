@@ -11,6 +11,8 @@ export interface TranscriptName {
   sessionId: string | null;
   /** true when the file is zstd-compressed */
   zstd: boolean;
+  /** true for a fork / thread / compaction-successor file (`<ISO>_<sid>…`): it holds copies of its parent's entries */
+  fork?: boolean;
 }
 
 // <sid>.jsonl.(reset|deleted).<ts>[.<generation>][.zst]
@@ -36,11 +38,28 @@ export function classifyTranscriptName(name: string): TranscriptName | null {
   if (imported) return { kind: 'imported', sessionId: imported[1], zstd: Boolean(imported[2]) };
 
   const archive = ARCHIVE_RE.exec(name);
-  if (archive) return { kind: 'archive', sessionId: baseSessionId(archive[1]), zstd: Boolean(archive[2]) };
+  if (archive) return { kind: 'archive', sessionId: baseSessionId(archive[1]), zstd: Boolean(archive[2]), fork: FORK_RE.test(archive[1]) };
 
-  if (name.endsWith('.jsonl')) return { kind: 'live', sessionId: baseSessionId(name.slice(0, -6)), zstd: false };
-  if (name.endsWith('.jsonl.zst')) return { kind: 'archive', sessionId: baseSessionId(name.slice(0, -10)), zstd: true };
+  if (name.endsWith('.jsonl')) return { kind: 'live', sessionId: baseSessionId(name.slice(0, -6)), zstd: false, fork: FORK_RE.test(name.slice(0, -6)) };
+  if (name.endsWith('.jsonl.zst')) return { kind: 'archive', sessionId: baseSessionId(name.slice(0, -10)), zstd: true, fork: FORK_RE.test(name.slice(0, -10)) };
   return null;
+}
+
+/**
+ * Where a file comes in a cycle's read order: originals before their copies, so a
+ * call found in both is first counted with the original session's labels (the
+ * ledger keeps the first labels). Lower reads first: live transcripts, then plain
+ * `.reset.`/`.deleted.` archives, compressed archives, the SQLite import archive's
+ * copies, and last fork / successor files (which copy their parent's entries).
+ */
+export function readRank(name: TranscriptName): number {
+  const base = name.kind === 'live' ? 0 : name.kind === 'archive' ? (name.zstd ? 2 : 1) : name.zstd ? 4 : 3;
+  return name.fork ? 10 + base : base;
+}
+
+/** Sorts `[path, name]` pairs into read order (rank, then path, for a stable order). */
+export function inReadOrder<T extends [string, TranscriptName]>(files: T[]): T[] {
+  return files.sort((a, b) => readRank(a[1]) - readRank(b[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 function baseSessionId(stem: string): string {
