@@ -32,7 +32,6 @@ import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptCont
 import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
 import { coldArchiveLines } from './cold-envelope.js';
-import { splitLines } from './transcript-files.js';
 import { isRegularFile } from './safe-open.js';
 import { isZstdFrame, zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';

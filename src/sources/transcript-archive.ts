@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { Cursor, PollContext, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, candidateText, isCustomMessage } from '../parse/transcript-line.js';
 import { openRegular } from './safe-open.js';
 import type { TailCursor } from './tail.js';
 import { zstdStream } from './zstd.js';
@@ -219,7 +219,7 @@ export function scanLines(
   let nextCand = -2; // -2: not searched yet; -1: none in the rest of the data
   const isCandidate = (from: number, end: number): boolean => {
     if (nextCand === -2 || (nextCand !== -1 && nextCand < from)) nextCand = data.indexOf(MODEL_CALL_MARKER, from);
-    return nextCand !== -1 && nextCand + MODEL_CALL_MARKER.length <= end;
+    return (nextCand !== -1 && nextCand + MODEL_CALL_MARKER.length <= end) || isCustomMessage(data, from, end);
   };
   while (start < to) {
     let nl = data.indexOf(NL, start);
