@@ -5,6 +5,8 @@ import { UsageError } from './args.js';
 import { INGEST_HELP, ingestOnce } from './ingest.js';
 import { SERVE_HELP, serve } from './serve.js';
 import { DEMO_HELP, demoCommand } from './demo.js';
+import { LEDGER_CMD_HELP, ledgerCommand } from './ledger.js';
+import { LedgerLocked, LedgerUnavailable } from '../ledger/errors.js';
 import { version } from './version.js';
 
 function mainHelp(): string {
@@ -13,6 +15,7 @@ function mainHelp(): string {
 Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
+  ledger    ledger maintenance: 'clawmeter ledger rebuild' re-reads the history into a new ledger
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   help      show help for a command: clawmeter help serve
 
@@ -41,13 +44,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'ingest':
         return await ingestOnce(rest);
+      case 'ledger':
+        return await ledgerCommand(rest);
       case 'demo':
         return demoCommand(rest);
       case 'help':
       case '--help':
       case '-h': {
         const topic = cmd === 'help' ? rest[0] : undefined;
-        const text = topic === 'serve' ? SERVE_HELP : topic === 'ingest' ? INGEST_HELP : topic === 'demo' ? DEMO_HELP : mainHelp();
+        const text = topic === 'serve' ? SERVE_HELP : topic === 'ingest' ? INGEST_HELP : topic === 'demo' ? DEMO_HELP : topic === 'ledger' ? LEDGER_CMD_HELP : mainHelp();
         process.stdout.write(text);
         return 0;
       }
@@ -59,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${cmd}' (try: clawmeter --help)`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof LedgerLocked || err instanceof LedgerUnavailable) {
       process.stderr.write(`clawmeter: ${err.message}\n`);
       return 2;
     }

@@ -110,6 +110,35 @@ export class Ledger implements CursorReader {
     }
   }
 
+  /**
+   * `clawmeter ledger rebuild`: under the writer lock, moves the current ledger file
+   * (and its -wal/-shm) aside as `ledger.sqlite.broken-<timestamp>` and opens a new,
+   * empty ledger in its place. Returns the ledger and the paths moved aside.
+   */
+  static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[] } {
+    privateDir(dataDir);
+    const file = path.join(dataDir, LEDGER_FILE);
+    const lock = WriterLock.acquire(dataDir);
+    let db: Database.Database | null = null;
+    try {
+      const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      const movedAside: string[] = [];
+      for (const suffix of ['', '-wal', '-shm']) {
+        const from = file + suffix;
+        if (!fs.existsSync(from)) continue;
+        const to = `${file}.broken-${stamp}${suffix}`;
+        fs.renameSync(from, to);
+        movedAside.push(to);
+      }
+      db = openLedgerFile(file, (opts.now ?? Date.now)());
+      return { ledger: new Ledger(file, db, lock, opts), movedAside };
+    } catch (err) {
+      db?.close();
+      lock.release();
+      throw err;
+    }
+  }
+
   private load(): void {
     for (const r of this.db.prepare(`SELECT key, value FROM cursors`).all() as Array<{ key: string; value: string }>) {
       this.cursorMap.set(r.key, JSON.parse(r.value) as Cursor);
