@@ -13,7 +13,7 @@ import type { LedgerCall } from '../src/model.js';
 import { candidateText } from '../src/parse/transcript-line.js';
 
 const N = Number(process.argv[2] ?? 200_000);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-scale-'));
+const dir = process.env.KEEP_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "clawmeter-scale-"));
 const now = Date.now();
 const windows = [
   { name: '5h', ms: 5 * 3_600_000 },
@@ -117,5 +117,5 @@ try {
     ),
   );
 } finally {
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP_DIR) fs.rmSync(dir, { recursive: true, force: true });
 }
