@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { Ledger, LedgerLocked } from '../src/ledger/ledger.js';
 import { assistantLine, headerLine, makeState, tmpDir } from './helpers.js';
 
@@ -40,6 +41,10 @@ test('a second opener fails at once with LedgerLocked; close releases the lock',
     return true;
   });
   assert.ok(Date.now() - started < 2000, 'no busy wait');
+  // the lock guards writers only: a read-only reader of the WAL database is not blocked
+  const reader = new Database(path.join(data, 'ledger.sqlite'), { readonly: true, timeout: 0 });
+  assert.equal((reader.prepare(`SELECT count(*) AS n FROM calls`).get() as { n: number }).n, 0);
+  reader.close();
   a.close();
   const b = Ledger.open(data);
   b.close();
