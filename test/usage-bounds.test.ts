@@ -99,6 +99,9 @@ test('three recent calls with 5e18 tokens never break the window refresh; the le
     stopReason: 'stop', errorCategory: null, latencyMs: null, agent: 'main', seedKind: 'unknown', kind: 'unknown', channel: 'unknown',
     chatType: 'unknown', source: 'rollout' };
   assert.deepEqual(r.ledger.commit({ calls: [call, { ...call, dedupeKey: 'y', input: Infinity }] }), { inserted: 0, duplicates: 0, rejected: 2 });
+  // an out-of-bounds cost estimate is dropped, the call kept
+  assert.deepEqual(r.ledger.commit({ calls: [{ ...call, dedupeKey: 'z', input: 10, costUsd: 1e7, costEstimated: true }] }), { inserted: 1, duplicates: 0 });
+  assert.equal(r.ledger.query<{ c: number | null }>(`SELECT cost_usd AS c FROM calls WHERE dedupe_key = 'z'`)[0].c, null);
   r.ledger.close();
 });
 

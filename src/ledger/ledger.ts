@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { boundName, plausibleTimestamp, usageProblem } from '../bounds.js';
+import { boundName, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { checkTotals, rebuildTotals } from './integrity.js';
@@ -191,6 +191,8 @@ export class Ledger implements CursorReader {
 
   /** A call as stored: bounded names, finite times; null when its numbers are out of bounds. */
   private sanitize(c: CommitCall): CommitCall | null {
+    // an estimate (our pricing table) out of bounds is dropped, not the call
+    if (c.costEstimated && !plausibleCost(c.costUsd)) c = { ...c, costUsd: null, costEstimated: false };
     const problem = usageProblem(c);
     if (problem) {
       this.notify('warn', 'call refused: usage out of bounds', { problem, source: c.source });
