@@ -123,6 +123,8 @@ export type SkipReason =
   | 'malformed_json'
   | 'invalid_utf8'
   | 'line_too_long'
+  /** a model call whose usage numbers are out of bounds (see src/bounds.ts); not counted */
+  | 'implausible_usage'
   | 'not_an_object'
   | 'unreadable'
   | 'vanished'

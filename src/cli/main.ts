@@ -10,6 +10,8 @@ import { DEMO_HELP, demoCommand } from './demo.js';
 import { CONFIG_HELP, configCommand } from './config.js';
 import { onStopSignals } from './signals.js';
 import { BACKFILL_HELP, backfill } from './backfill.js';
+import { LEDGER_CMD_HELP, ledgerCommand } from './ledger.js';
+import { LedgerLocked, LedgerUnavailable } from '../ledger/errors.js';
 import { version } from './version.js';
 import { SettingsError } from '../settings/types.js';
 
@@ -20,6 +22,7 @@ Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
   backfill  write the ledger's history as timestamped OpenMetrics (for promtool tsdb create-blocks-from)
+  ledger    ledger maintenance: 'clawmeter ledger rebuild' re-reads the history into a new ledger
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   config    config check: print the effective settings (flags > environment > config file > defaults)
   help      show help for a command: clawmeter help serve
@@ -29,7 +32,7 @@ Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
 ${EXIT_HELP}`;
 }
 
-const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP };
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP, ledger: () => LEDGER_CMD_HELP };
 
 function debugRequested(argv: string[]): boolean {
   return argv.some((a, i) => /^--log[.-]level=debug$/.test(a) || (/^--log[.-]level$/.test(a) && argv[i + 1] === 'debug'));
@@ -77,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ingestOnce(rest);
       case 'backfill':
         return await backfill(rest);
+      case 'ledger':
+        return await ledgerCommand(rest);
       case 'demo':
         return demoCommand(rest);
       case 'config':
@@ -96,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${cmd}' (try: clawmeter --help)`);
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SettingsError) {
+    if (err instanceof UsageError || err instanceof SettingsError || err instanceof LedgerLocked || err instanceof LedgerUnavailable) {
       process.stderr.write(`clawmeter: ${err.message}\n`);
       return 2;
     }

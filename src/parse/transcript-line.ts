@@ -7,17 +7,23 @@
  * - identity: responseId + provider + message.timestamp, else a fingerprint of entry id,
  *   message.timestamp, provider, model and the usage tuple;
  * - time: entry ISO timestamp first, message.timestamp (epoch ms) as fallback;
- * - stopReason "error" is an error (bounded category), "aborted" is a message.
+ * - stopReason "error" is an error (bounded category), "aborted" is a message;
+ * - usage numbers within the bounds of src/bounds.ts, else the line is skipped as
+ *   `implausible_usage` (see usage.ts); provider and model names are length-bounded;
+ * - a byte-order mark before the JSON is ignored.
  */
 import crypto from 'node:crypto';
+import { boundName } from '../bounds.js';
 import type { ParsedCall } from '../model.js';
 import { categorizeError } from './error-category.js';
+import { jsonValueEnd } from './json-span.js';
+import { readUsage } from './usage.js';
 
 export type ParseResult =
   | { kind: 'call'; call: ParsedCall }
   /** A line that is valid but not a model call (user row, header, synthetic assistant row...). */
   | { kind: 'ignored'; why: 'not_message' | 'not_assistant' | 'synthetic' }
-  | { kind: 'malformed'; why: 'malformed_json' | 'not_an_object' };
+  | { kind: 'malformed'; why: 'malformed_json' | 'not_an_object' | 'implausible_usage' };
 
 /** Bytes every assistant message line contains; sources search for it before parsing. */
 export const MODEL_CALL_MARKER = Buffer.from('"assistant"');
@@ -40,37 +46,33 @@ export function isCustomMessage(buf: Buffer, start: number, end: number): boolea
 }
 
 const CONTENT_OPEN_BYTES = Buffer.from('"role":"assistant","content":[');
-const CONTENT_CLOSE_BYTES = Buffer.from('],"api":"');
 
 /**
  * Decodes a candidate line for the parser. For the usual OpenClaw layout the bulk
  * of an assistant line (the content array: text, thinking, tool arguments) is cut
- * out before decoding, so it is neither decoded nor parsed; the parser validates
- * the result (see parseWithoutContent) and the caller falls back to the whole
- * line when the cut text is not a complete assistant message.
+ * out before decoding, so it is neither decoded nor parsed.
+ *
+ * The cut is exact: the bytes left out are proven (jsonValueEnd) to be exactly one
+ * complete, valid JSON array starting right after `"content":`, so whenever the cut
+ * text parses, it parses to the whole line's document with that one array emptied,
+ * and the counting rules never read a `content` member. Whatever the array holds
+ * (look-alike `"role":"assistant","content":[` ... `],"api":"` in a tool argument),
+ * it cannot change the result. When the proof fails the whole line is decoded.
  */
 export function candidateText(buf: Buffer, start: number, end: number): { text: string; cut: boolean } {
   const line = buf.subarray(start, end);
   const i = line.indexOf(CONTENT_OPEN_BYTES);
   if (i !== -1) {
-    const j = line.lastIndexOf(CONTENT_CLOSE_BYTES);
-    const open = i + CONTENT_OPEN_BYTES.length;
-    if (j >= open) {
-      return { text: line.toString('utf8', 0, open) + line.toString('utf8', j), cut: true };
+    const open = i + CONTENT_OPEN_BYTES.length; // just after '['
+    const after = jsonValueEnd(line, open - 1, line.length);
+    if (after > open) {
+      return { text: line.toString('utf8', 0, open) + line.toString('utf8', after - 1), cut: true };
     }
   }
   return { text: line.toString('utf8'), cut: false };
 }
 
 const STOP_REASONS = new Set(['stop', 'length', 'toolUse', 'error', 'aborted']);
-
-function firstNum(u: Record<string, unknown>, names: string[]): number {
-  for (const n of names) {
-    const v = u[n];
-    if (typeof v === 'number' && Number.isFinite(v)) return Math.max(0, v);
-  }
-  return 0;
-}
 
 function asObj(v: unknown): Record<string, unknown> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -125,25 +127,14 @@ export function callIdentity(parts: {
   );
 }
 
-const CONTENT_OPEN = '"role":"assistant","content":';
-const CONTENT_CLOSE = '],"api":"';
-
 /**
- * Fast path for the common OpenClaw layout, where `content` (the bulk of an
- * assistant line: text, thinking, tool arguments) comes right after `role` and
- * `api` right after it: parse the line with the content array cut out. The result
- * is used only if it is a well-formed assistant message with provider, model and
- * usage; anything else goes through the full parse.
+ * The cut text of candidateText() as an entry, when it is a well-formed assistant
+ * message with provider, model and usage; null sends the caller to the whole line.
  */
 function parseWithoutContent(text: string): Record<string, unknown> | null {
-  const i = text.indexOf(CONTENT_OPEN);
-  if (i === -1) return null;
-  const start = i + CONTENT_OPEN.length;
-  const j = text.lastIndexOf(CONTENT_CLOSE);
-  if (j < start || text.charCodeAt(start) !== 0x5b /* [ */) return null;
   let entry: unknown;
   try {
-    entry = JSON.parse(text.slice(0, start) + '[' + text.slice(j));
+    entry = JSON.parse(text);
   } catch {
     return null;
   }
@@ -152,6 +143,11 @@ function parseWithoutContent(text: string): Record<string, unknown> | null {
   if (!e || !msg || e.type !== 'message' || msg.role !== 'assistant') return null;
   if (typeof msg.provider !== 'string' || typeof msg.model !== 'string' || typeof msg.api !== 'string' || !asObj(msg.usage)) return null;
   return e;
+}
+
+/** Drops a byte-order mark before the JSON (some editors and exports write one). */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -185,11 +181,9 @@ export function parseMirrorKey(key: unknown): [string, string] | null {
 
 /** Parses one transcript line (a JSONL line or a transcript_events.event_json value). */
 export function parseTranscriptLine(text: string): ParseResult {
-  const fast = parseWithoutContent(text);
-  if (fast) return parseTranscriptEntry(fast);
   let entry: unknown;
   try {
-    entry = JSON.parse(text);
+    entry = JSON.parse(stripBom(text));
   } catch {
     return { kind: 'malformed', why: 'malformed_json' };
   }
@@ -202,7 +196,7 @@ export function parseTranscriptLine(text: string): ParseResult {
  */
 export function parseRecord(text: string, full?: () => string): ParseResult {
   if (!full) return parseTranscriptLine(text);
-  const fast = parseWithoutContent(text);
+  const fast = parseWithoutContent(stripBom(text));
   if (fast) return parseTranscriptEntry(fast);
   return parseTranscriptLine(full());
 }
@@ -215,23 +209,14 @@ export function parseTranscriptEntry(entry: unknown): ParseResult {
   const msg = asObj(e.message);
   if (!msg || msg.role !== 'assistant') return { kind: 'ignored', why: 'not_assistant' };
 
-  const provider = typeof msg.provider === 'string' && msg.provider ? msg.provider : 'unknown';
+  const provider = typeof msg.provider === 'string' && msg.provider ? boundName(msg.provider) : 'unknown';
   const api = typeof msg.api === 'string' ? msg.api : '';
   if (provider === 'openclaw' || api === 'openclaw-transcript') return { kind: 'ignored', why: 'synthetic' };
-  const model = typeof msg.model === 'string' && msg.model ? msg.model : 'unknown';
+  const model = typeof msg.model === 'string' && msg.model ? boundName(msg.model) : 'unknown';
 
-  const usage = asObj(msg.usage) ?? asObj(e.usage) ?? {};
-  const input = firstNum(usage, ['input', 'input_tokens', 'prompt_tokens', 'inputTokens']);
-  const output = firstNum(usage, ['output', 'output_tokens', 'completion_tokens', 'outputTokens']);
-  const cacheRead = firstNum(usage, ['cacheRead', 'cache_read', 'cache_read_input_tokens', 'cached_tokens', 'cacheReadTokens']);
-  const cacheWrite = firstNum(usage, ['cacheWrite', 'cache_write', 'cache_creation_input_tokens', 'cacheWriteTokens']);
-  let costUsd: number | null = null;
-  const cost = usage.cost;
-  if (typeof cost === 'number' && Number.isFinite(cost)) costUsd = Math.max(0, cost);
-  else {
-    const c = asObj(cost);
-    if (c && typeof c.total === 'number' && Number.isFinite(c.total)) costUsd = Math.max(0, c.total);
-  }
+  const usage = readUsage(asObj(msg.usage) ?? asObj(e.usage) ?? {});
+  if ('problem' in usage) return { kind: 'malformed', why: 'implausible_usage' };
+  const { input, output, cacheRead, cacheWrite, costUsd } = usage;
 
   const rawStop = typeof msg.stopReason === 'string' ? msg.stopReason : '';
   const stopReason = STOP_REASONS.has(rawStop) ? rawStop : 'unknown';

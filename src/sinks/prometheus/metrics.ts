@@ -142,4 +142,4 @@ export const METRICS = {
 
 export type MetricKey = keyof typeof METRICS;
 
-export const LINE_SKIP_REASONS = new Set(['malformed_json', 'invalid_utf8', 'line_too_long', 'not_an_object']);
+export const LINE_SKIP_REASONS = new Set(['malformed_json', 'invalid_utf8', 'line_too_long', 'not_an_object', 'implausible_usage']);

@@ -1,0 +1,84 @@
+/** Row and batch types of the ledger's public API (re-exported by ledger.ts). */
+import type { LedgerFailedRun } from './failed-runs.js';
+import type { AuthProfileInfo, Cursor, LedgerCall, QuotaObservation, SessionInfo } from '../model.js';
+
+/** Aggregated totals for one combination of dimensions. */
+export interface TotalsRow {
+  agent: string;
+  seedKind: string;
+  kind: string;
+  channel: string;
+  chatType: string;
+  provider: string;
+  model: string;
+  /** '' for successful calls, else the error category */
+  errorCategory: string;
+  messages: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** cost as recorded in the transcript (or estimated, see costEstimatedUsd) */
+  costUsd: number;
+  /** the part of costUsd that clawmeter estimated from its pricing table */
+  costEstimatedUsd: number;
+  latencyCount: number;
+  latencySumSeconds: number;
+  /** counts per LATENCY_BUCKETS_SECONDS bound (non-cumulative storage, see addCall) */
+  latencyBuckets: number[];
+}
+
+export interface SessionRow extends SessionInfo {
+  stateDir: string;
+  agent: string;
+  origin: string;
+}
+
+export interface AuthRow extends AuthProfileInfo {
+  stateDir: string;
+  agent: string;
+  origin: string;
+}
+
+export interface QuotaRow extends QuotaObservation {
+  stateDir: string;
+  agent: string;
+  origin: string;
+}
+
+export interface WindowRow {
+  provider: string;
+  model: string;
+  window: string;
+  messages: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export type CommitCall = LedgerCall & { costEstimated?: boolean };
+
+export interface CommitBatch {
+  calls?: CommitCall[];
+  cursors?: Array<[string, Cursor | null]>;
+  sessions?: { stateDir: string; agent: string; origin: string; rows: SessionInfo[] };
+  auth?: { stateDir: string; agent: string; origin: string; rows: AuthProfileInfo[] };
+  quota?: { stateDir: string; agent: string; origin: string; rows: QuotaObservation[] };
+  /** Turns that never reached a model (src/ledger/failed-runs.ts). */
+  failedRuns?: LedgerFailedRun[];
+}
+
+export interface CommitResult {
+  inserted: number;
+  duplicates: number;
+  /** calls refused because a number was out of bounds (see bounds.ts); never stored */
+  rejected?: number;
+}
+
+export interface LedgerOptions {
+  /** Receives the ledger's own notices (totals rebuilt, calls rejected); one line each. */
+  log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** Clock for timestamp plausibility and windows (tests). */
+  now?: () => number;
+}
