@@ -33,7 +33,7 @@ export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   const usage = usageSettings(values);
   const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
-  const ledger = openLedger(dataDir);
+  const ledger = openLedger(dataDir, log);
   const bar = values.progress && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
   const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
   const signals = onStopSignals((sig) => {

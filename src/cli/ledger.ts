@@ -6,10 +6,11 @@
  */
 import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
-import { LEDGER_HELP, LEDGER_OPTIONS, resolveUsageOptions } from '../quota/cli-options.js';
-import { discoverStateDirs } from '../sources/discover.js';
-import { Logger } from '../util/log.js';
-import { HISTORY_OPTIONS, UsageError, checkStateDirs, defaultDataDir, logLevel, parse, usableDataDir } from './args.js';
+import { optionsHelp } from '../settings/help.js';
+import { resolveSettings } from '../settings/resolve.js';
+import { usageSettings } from '../settings/usage.js';
+import { EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
+import { onStopSignals } from './signals.js';
 
 export const LEDGER_CMD_HELP = `Usage: clawmeter ledger rebuild [options]
 
@@ -19,11 +20,8 @@ clawmeter reports the ledger as unusable. Needs the ledger's writer lock: stop a
 running 'clawmeter serve' on the same --data-dir first. Prints a JSON summary.
 
 Options:
-  --state-dir DIR        OpenClaw state directory (repeatable; default: discovered)
-  --data-dir DIR         where the ledger lives (default: $XDG_STATE_HOME/clawmeter)
-  --log-level LEVEL      debug, info, warn, error or silent (default info)
-${LEDGER_HELP}  -h, --help             show this help
-`;
+${optionsHelp('rebuild')}
+${EXIT_HELP}`;
 
 export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [sub, ...rest] = argv;
@@ -32,25 +30,25 @@ export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     return sub === undefined ? 2 : 0;
   }
   if (sub !== 'rebuild') throw new UsageError(`ledger ${sub}: unknown subcommand (try: clawmeter ledger --help)`);
-  const { values } = parse(rest, { ...HISTORY_OPTIONS, ...LEDGER_OPTIONS });
-  if (values.help) {
+  const { values, help } = resolveSettings('rebuild', rest, env);
+  if (help) {
     process.stdout.write(LEDGER_CMD_HELP);
     return 0;
   }
-  const log = new Logger(logLevel(values['log-level']));
-  const flags = values['state-dir'] ?? [];
-  checkStateDirs(flags);
-  const found = discoverStateDirs({ flags, env });
-  if (found.stateDirs.length === 0) {
+  const log = loggerFrom(values);
+  const found = resolveStateDirs(values.stateDir ?? [], env);
+  if (!found.found) {
     throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
   }
-  const usage = resolveUsageOptions(values, env);
-  const dataDir = usableDataDir(values['data-dir'] ?? defaultDataDir(env));
-  const { ledger, movedAside } = Ledger.replace(dataDir, { log: (level, msg, f) => log[level](msg, f) });
+  const usage = usageSettings(values);
+  const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
+  const { ledger, movedAside } = Ledger.replace(dataDir, { log: (level, msg, f) => log.log(level, msg, f) });
   try {
     for (const p of movedAside) log.info('old ledger kept aside', { path: p });
-    const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage });
-    const s = await ingestor.trigger();
+    const bar = values.progress && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
+    const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
+    const signals = onStopSignals(() => void ingestor.stop());
+    const s = await ingestor.trigger().finally(() => signals.dispose());
     const st = ingestor.stats;
     const out = {
       stateDirs: found.stateDirs,
@@ -62,10 +60,18 @@ export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
       linesRead: st.linesRead,
       bytesRead: st.bytesRead,
       issues: Object.fromEntries(st.issues),
+      result: s.result,
+      interrupted: s.interrupted,
+      failures: s.failures,
       seconds: Number(s.durationSeconds.toFixed(3)),
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
-    return st.cyclesFailed > 0 ? 1 : 0;
+    if (signals.received) return 128 + signals.number;
+    if (s.result !== 'ok') {
+      process.stderr.write(`clawmeter: rebuild ${s.result}: ${s.failures.length} source(s) failed: ${s.failures.join('; ')}\n`);
+      return 1;
+    }
+    return 0;
   } finally {
     ledger.close();
   }

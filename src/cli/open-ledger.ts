@@ -3,11 +3,13 @@
  * by another process, unreadable, corrupt) into one-line usage errors (exit 2).
  */
 import { Ledger } from '../ledger/ledger.js';
+import type { Logger } from '../util/log.js';
 import { UsageError } from './args.js';
 
-export function openLedger(dataDir: string): Ledger {
+/** Opens the ledger; its own notices (totals rebuilt, calls rejected) go to `log`. */
+export function openLedger(dataDir: string, log?: Logger): Ledger {
   try {
-    return Ledger.open(dataDir);
+    return Ledger.open(dataDir, { log: log ? (level, msg, f) => log.log(level, msg, f) : undefined });
   } catch (err) {
     const e = err as Error;
     if (e.name.startsWith('Ledger')) throw new UsageError(e.message);

@@ -70,7 +70,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   // The real ledger is opened (and locked) before the port is bound, so a second
   // process on the same data dir is told so instead of "address in use".
   let ledger: Ledger | null = null;
-  if (!demo) ledger = openLedger(usableDataDir(values.dataDir ?? defaultDataDir(env)));
+  if (!demo) ledger = openLedger(usableDataDir(values.dataDir ?? defaultDataDir(env)), log);
 
   let app: App | null = null;
   const server = await startServer(
@@ -111,7 +111,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now(), junk: false });
       stateDirs = [stateDir];
       // Demo data never goes into the real ledger.
-      ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')));
+      ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')), log);
       log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
     }
     app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails) });

@@ -260,6 +260,8 @@ export class Ingestor {
     const failedRuns = this.stagedFailedRuns;
     this.stagedFailedRuns = [];
     const res = this.ledger.commit({ calls, cursors, failedRuns });
+    // Calls that skip the line parser (rollouts) are bounded by the ledger itself.
+    for (let i = 0; i < (res.rejected ?? 0); i++) this.stats.countIssue('implausible_usage');
     for (const b of batches) {
       if (b.kind !== 'transcript') continue;
       this.stats.filesRead += b.filesRead;

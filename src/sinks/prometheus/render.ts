@@ -77,7 +77,10 @@ export class MetricsRenderer {
     ]);
     const kept = this.cap.apply(domain.map(([d, samples]) => ({ name: d.name, samples })));
     let out = text(domain.map(([d], i) => [d, kept[i]]));
-    out += text(clean(this.selfFamilies()));
+    const self = clean(this.selfFamilies());
+    // The invalid-sample count includes what cleaning the self-metrics just found.
+    for (const [d, samples] of self) if (d === METRICS.samplesInvalid && samples[0]) samples[0] = { ...samples[0], value: this.invalid.count };
+    out += text(self);
     const ms = performance.now() - started;
     out += text([[METRICS.codexScrapeDuration, [{ labels: {}, value: Math.round(ms * 1000) / 1000 }]]]);
     return out;
