@@ -1,26 +1,15 @@
 /**
- * Flag parsing shared by every command. Bad flags and unusable paths end the
- * process with exit code 2 and a one-line reason.
+ * What every command shares besides its settings (src/settings/): the usage error
+ * (exit 2, one line), exit codes, the data and state directory checks, and the
+ * logger the settings ask for.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { discoverStateDirs, hasAgents, isDir, nearbyStateDir } from '../sources/discover.js';
 import { LOG_FORMATS, LOG_LEVELS, Logger, type Level, type LogFormat } from '../util/log.js';
 
 export class UsageError extends Error {}
-
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/** Flags every command that reads OpenClaw history accepts. */
-export const HISTORY_OPTIONS = {
-  'state-dir': { type: 'string', multiple: true },
-  'data-dir': { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const satisfies OptionSpec;
 
 /** Exit codes of every command (listed in `clawmeter --help` and the README). */
 export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
@@ -30,24 +19,6 @@ export const EXIT_HELP = `Exit codes:
   2    bad flags, settings or paths, an unusable or locked ledger (one line on stderr says why)
   128+N  stopped by signal N after committing what was read (130 for SIGINT, 143 for SIGTERM)
 `;
-
-export function parse<T extends OptionSpec>(argv: string[], options: T) {
-  // `--max-series -1` is a value, not a flag: join it so validation can say what is wrong with it.
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const spec = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
-    if (spec?.type === 'string' && i + 1 < argv.length && /^-[\d.]/.test(argv[i + 1])) {
-      args.push(`${a}=${argv[++i]}`);
-    } else args.push(a);
-  }
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false });
-  } catch (err) {
-    // node's messages are one line already, e.g. "Unknown option '--foo'".
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-}
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
@@ -82,38 +53,6 @@ export function checkStateDirs(dirs: string[]): void {
       throw new UsageError(`--state-dir ${d}: not readable`);
     }
   }
-}
-
-export function positiveNumber(flag: string, v: string | undefined, fallback: number): number {
-  return numberSetting({ flag, value: v, fallback, min: Number.MIN_VALUE, what: 'a positive number' });
-}
-
-/**
- * A numeric setting from its flag, else its environment variable, else the
- * default; a value that is not a finite number in range (or not an integer where
- * one is needed) is a usage error naming the flag or variable.
- */
-export function numberSetting(o: {
-  flag: string;
-  value: string | undefined;
-  env?: { name: string; value: string | undefined };
-  fallback: number;
-  min?: number;
-  max?: number;
-  integer?: boolean;
-  /** how the expectation reads in the message, e.g. "a number of seconds >= 1" */
-  what?: string;
-}): number {
-  const fromFlag = o.value !== undefined;
-  const raw = fromFlag ? o.value : o.env?.value;
-  if (raw === undefined || (!fromFlag && raw === '')) return o.fallback;
-  const n = raw.trim() === '' ? NaN : Number(raw);
-  const ok = Number.isFinite(n) && (o.min === undefined || n >= o.min) && (o.max === undefined || n <= o.max) && (!o.integer || Number.isInteger(n));
-  if (!ok) {
-    const range = o.what ?? [o.integer ? 'an integer' : 'a number', o.min !== undefined ? `>= ${o.min}` : '', o.max !== undefined ? `<= ${o.max}` : ''].filter(Boolean).join(' ');
-    throw new UsageError(`${fromFlag ? `--${o.flag} ${raw}` : `${o.env!.name}=${raw}`}: expected ${range}`);
-  }
-  return n;
 }
 
 export function logLevel(v: string | undefined): Level {

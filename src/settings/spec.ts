@@ -23,7 +23,16 @@ export function keyOf(flag: string, negates = false): string {
 }
 
 const HISTORY = ['serve', 'ingest', 'rebuild'] as const;
-const ALL = ['serve', 'ingest', 'rebuild'] as const;
+const LEDGER = ['serve', 'ingest', 'rebuild', 'backfill'] as const;
+const LOGGING = ['serve', 'ingest', 'rebuild', 'backfill'] as const;
+
+const TIME = /^(now|\d+(\.\d+)?[smhdw]|\d+(\.\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
+function timeText(v: string): string | null {
+  return TIME.test(v) && (!/^\d{4}-/.test(v) || !Number.isNaN(Date.parse(v))) ? null : "expected an ISO time, Unix seconds, 'now' or a duration such as 30d";
+}
+function targetLabel(v: string[]): string | null {
+  return v.every((l) => /^[a-zA-Z_][a-zA-Z0-9_]*=/.test(l) && !l.startsWith('__')) ? null : 'expected NAME=VALUE';
+}
 
 function httpBase(v: string): string | null {
   let u: URL;
@@ -52,12 +61,12 @@ function listenAddress(v: string): string | null {
 }
 
 export const SETTINGS = {
-  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ALL,
+  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ['serve', 'ingest', 'rebuild', 'backfill'],
     help: 'YAML (or JSON) config file; flags, then environment variables, win over it' }),
-  stateDir: def({ flag: 'state-dir', type: 'strings', default: null, arg: 'DIR', commands: ALL,
+  stateDir: def({ flag: 'state-dir', type: 'strings', default: null, arg: 'DIR', commands: HISTORY,
     defaultText: 'discovered: OPENCLAW_STATE_DIR, OPENCLAW_HOME, ~/.openclaw, ~/.openclaw-<profile>, ~/.clawdbot',
     help: 'OpenClaw state directory (repeatable); a folder without agents/ is an error' }),
-  dataDir: def({ flag: 'data-dir', type: 'string', default: null, arg: 'DIR', commands: ALL,
+  dataDir: def({ flag: 'data-dir', type: 'string', default: null, arg: 'DIR', commands: LEDGER,
     defaultText: '$XDG_STATE_HOME/clawmeter or ~/.local/state/clawmeter',
     help: 'where the ledger lives' }),
   listenAddress: def({ flag: 'web.listen-address', aliases: ['listen'], type: 'string', default: '127.0.0.1:9099', arg: 'HOST:PORT',
@@ -77,11 +86,11 @@ export const SETTINGS = {
   maxSeries: def({ flag: 'max-series', type: 'number', default: 2000, min: 1, integer: true, arg: 'N', commands: ['serve'],
     help: 'cap on exported domain samples per scrape' }),
   logLevel: def({ flag: 'log.level', aliases: ['log-level'], type: 'string', default: 'info', arg: 'LEVEL',
-    choices: ['debug', 'info', 'warn', 'error', 'silent'], commands: ALL,
+    choices: ['debug', 'info', 'warn', 'error', 'silent'], commands: LOGGING,
     help: 'log level; debug adds per-cycle and per-input lines and stack traces of internal errors' }),
   logFormat: def({ flag: 'log.format', aliases: ['log-format'], type: 'string', default: 'logfmt', arg: 'FORMAT',
-    choices: ['logfmt', 'json'], commands: ALL, help: 'log line format' }),
-  windows: def({ flag: 'windows', type: 'string', default: '5h,7d', arg: 'LIST', check: windowList, commands: HISTORY,
+    choices: ['logfmt', 'json'], commands: LOGGING, help: 'log line format' }),
+  windows: def({ flag: 'windows', type: 'string', default: '5h,7d', arg: 'LIST', check: windowList, commands: LEDGER,
     help: 'rolling windows for openclaw_usage_window_*' }),
   maxModels: def({ flag: 'max-models', type: 'number', default: DEFAULT_MAX_MODELS, min: 1, integer: true, arg: 'N', commands: HISTORY,
     help: 'distinct model label values before newcomers are folded into "other"' }),
@@ -99,6 +108,26 @@ export const SETTINGS = {
     env: [{ name: 'CLAWMETER_CODEX_USAGE_URL' }], check: httpBase, commands: ['serve'], help: 'base URL for --poll-quota (openai-codex)' }),
   anthropicUsageUrl: def({ flag: 'anthropic-usage-url', type: 'string', default: 'https://api.anthropic.com', arg: 'URL',
     env: [{ name: 'CLAWMETER_ANTHROPIC_USAGE_URL' }], check: httpBase, commands: ['serve'], help: 'base URL for --poll-quota (anthropic)' }),
+
+  // ---- backfill: the ledger's history as timestamped OpenMetrics ----------------
+  since: def({ flag: 'since', type: 'string', default: null, arg: 'TIME', check: timeText, commands: ['backfill'],
+    defaultText: "the ledger's first call", help: 'first step: ISO time, Unix seconds, or a duration back from now (30d, 12h)' }),
+  until: def({ flag: 'until', type: 'string', default: 'now', arg: 'TIME', check: timeText, commands: ['backfill'],
+    help: 'last step (same forms); must be before the first live scrape' }),
+  step: def({ flag: 'step', type: 'string', default: '1m', arg: 'DURATION', commands: ['backfill'],
+    check: (v) => (/^\d+(\.\d+)?[smh]$/.test(v) ? null : 'expected a duration of at least 1s such as 1m'), help: 'time between samples (s, m, h)' }),
+  job: def({ flag: 'job', type: 'string', default: 'clawmeter', arg: 'NAME', commands: ['backfill'], help: 'job label of the live scrape' }),
+  instance: def({ flag: 'instance', type: 'string', default: null, arg: 'ADDR', commands: ['backfill'],
+    help: 'instance label of the live scrape (the scraped HOST:PORT; required)' }),
+  label: def({ flag: 'label', type: 'strings', default: null, arg: 'NAME=VALUE', check: targetLabel, commands: ['backfill'],
+    help: 'another target label the live scrape adds (repeatable)' }),
+  out: def({ flag: 'out', type: 'string', default: null, arg: 'PATH', commands: ['backfill', 'demo'],
+    help: "where to write: backfill's OpenMetrics file (default stdout), or the demo's new state directory (required)" }),
+
+  // ---- demo: a generated state directory ------------------------------------------
+  seed: def({ flag: 'seed', type: 'number', default: 42, min: 1, integer: true, arg: 'N', commands: ['demo'], help: 'random seed' }),
+  mb: def({ flag: 'mb', type: 'number', default: 2, min: 0.01, max: 100_000, arg: 'N', commands: ['demo'], help: 'approximate transcript megabytes' }),
+  days: def({ flag: 'days', type: 'number', default: 7, min: 1, max: 3650, arg: 'N', commands: ['demo'], help: 'days of history before now' }),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

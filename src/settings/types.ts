@@ -6,7 +6,7 @@
  * declared exactly once.
  */
 
-export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'report';
+export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'demo';
 
 export type SettingType = 'string' | 'number' | 'boolean' | 'strings';
 
