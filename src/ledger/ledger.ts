@@ -138,6 +138,8 @@ export class Ledger implements CursorReader {
   private quotaRows = new Map<string, QuotaRow[]>();
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
+  /** the oldest call's time: the start of the ledger-derived cumulative families */
+  private firstCallMs: number | null = null;
   /** Bumped whenever the read model changes; sinks cache what they derive from it. */
   private ver = 0;
   private callRows = 0;
@@ -259,6 +261,8 @@ export class Ledger implements CursorReader {
       key: string;
       value: string;
     }>;
+    // Indexed (calls_ts): one seek, also on a large ledger.
+    this.firstCallMs = (this.db.prepare(`SELECT min(ts_ms) AS lo FROM calls WHERE ts_ms > 0`).get() as { lo: number | null }).lo;
     for (const m of meta) {
       if (m.key === 'last_call_ms') this.lastCallMs = Number(m.value);
       if (m.key === 'call_rows') this.callRows = Number(m.value);
@@ -291,6 +295,7 @@ export class Ledger implements CursorReader {
     let inserted = 0;
     let duplicates = 0;
     let lastCall = this.lastCallMs;
+    let firstCall = this.firstCallMs;
     const newSessionIds: Array<[string, SessionInfo]> = [];
 
     const run = this.db.transaction(() => {
@@ -322,6 +327,7 @@ export class Ledger implements CursorReader {
         }
         inserted++;
         if (c.tsMs > 0 && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
+        if (c.tsMs > 0 && (firstCall === null || c.tsMs < firstCall)) firstCall = Math.round(c.tsMs);
         const key = dimsKey({ ...c, errorCategory: c.errorCategory ?? '' });
         let t = deltas.get(key);
         if (!t) {
@@ -375,6 +381,7 @@ export class Ledger implements CursorReader {
     for (const [key, t] of deltas) this.totalsMap.set(key, t);
     this.callRows += inserted;
     this.lastCallMs = lastCall;
+    this.firstCallMs = firstCall;
     for (const [key, cur] of batch.cursors ?? []) {
       if (cur === null) this.cursorMap.delete(key);
       else this.cursorMap.set(key, cur);
@@ -436,6 +443,10 @@ export class Ledger implements CursorReader {
 
   lastCallTimestampMs(): number | null {
     return this.lastCallMs;
+  }
+
+  firstCallTimestampMs(): number | null {
+    return this.firstCallMs;
   }
 
   callCount(): number {

@@ -27,9 +27,9 @@ import {
   FOLD_KEY,
   nextFold,
   type FoldState,
-} from './fold.js';
+} from '../labeling/fold.js';
 
-export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from './fold.js';
+export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from '../labeling/fold.js';
 export const ESTIMATES_KEY = 'derived:quota-estimates';
 /** Quota rows with this limit carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
 export const REFRESH_LIMIT = '_refresh';
