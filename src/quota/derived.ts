@@ -5,7 +5,7 @@
  *
  * - **Label folding** (`derived:model-fold`, `derived:agent-fold`,
  *   `derived:channel-fold`): sticky decisions that fold models, agents and
- *   channels past their limits into `other` (see ./fold.ts).
+ *   channels past their limits into `other` (see src/labeling/fold.ts).
  *
  * - **Messages-left estimate** (`derived:quota-estimates`). For each provider
  *   quota window: the ledger's completed calls of that provider since the window
@@ -126,7 +126,7 @@ export class DerivedStateSource implements Source {
     yield { kind: 'state', cursors };
   }
 
-  /** Sticky model admission (see ./fold.ts). */
+  /** Sticky model admission (see src/labeling/fold.ts). */
   fold(prev: FoldState | undefined): FoldState {
     const messages = new Map<string, number>();
     for (const t of this.ledger.totals()) messages.set(t.model, (messages.get(t.model) ?? 0) + t.messages);
