@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { METRICS } from '../src/sinks/prometheus/metrics.js';
+import { METRICS } from '../src/metrics/table.js';
 import { FIXTURES } from './helpers.js';
 
 const DOC = fs.readFileSync(path.join(FIXTURES, '../../docs/metrics.md'), 'utf8');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
-import { METRICS } from '../src/sinks/prometheus/metrics.js';
+import { METRICS } from '../src/metrics/table.js';
 import { FIXTURES, copyDir, ingestOnce, tmpDir } from './helpers.js';
 
 const GOLDEN = path.join(FIXTURES, '../golden/seed-families.prom');

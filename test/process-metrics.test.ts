@@ -7,8 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ProcessMetrics, parseMaxFds, parseProcStatus } from '../src/sinks/prometheus/process-metrics.js';
+import { ProcessMetrics, parseMaxFds, parseProcStatus } from '../src/metrics/process.js';
 import { renderFamily } from '../src/sinks/prometheus/exposition.js';
+import { samplesOf } from '../src/sinks/prometheus/samples.js';
+import type { NumberPoint } from '../src/metrics/points.js';
 import { tmpDir } from './helpers.js';
 
 const NAMES = [
@@ -32,7 +34,7 @@ const NAMES = [
 ];
 
 function values(pm: ProcessMetrics): Map<string, number | undefined> {
-  return new Map(pm.families().map(([d, s]) => [d.name, s[0]?.value]));
+  return new Map(pm.families().map(({ def, points }) => [def.name, (points[0] as NumberPoint | undefined)?.value]));
 }
 
 test('every standard family, with finite values; Linux values from /proc', async (t) => {
@@ -41,13 +43,13 @@ test('every standard family, with finite values; Linux values from /proc', async
   try {
     await new Promise((r) => setTimeout(r, 200));
     const fams = pm.families();
-    assert.deepEqual(fams.map(([d]) => d.name), NAMES);
-    for (const [d, samples] of fams) for (const s of samples) assert.ok(Number.isFinite(s.value), d.name);
+    assert.deepEqual(fams.map((f) => f.def.name), NAMES);
+    for (const { def, points } of fams) for (const s of points as NumberPoint[]) assert.ok(Number.isFinite(s.value), def.name);
     const v = values(pm);
     assert.ok(v.get('process_cpu_seconds_total')! > 0);
     assert.ok(Math.abs(v.get('process_start_time_seconds')! - (Date.now() / 1000 - process.uptime())) < 5);
     assert.ok(v.get('nodejs_heap_size_used_bytes')! > 0);
-    const info = fams.find(([d]) => d.name === 'nodejs_version_info')![1][0];
+    const info = fams.find((f) => f.def.name === 'nodejs_version_info')!.points[0];
     assert.equal(info.labels.version, process.version);
     assert.equal(`v${info.labels.major}.${info.labels.minor}.${info.labels.patch}`, process.version);
     if (process.platform !== 'linux') {
@@ -85,7 +87,7 @@ test('parsing /proc files, and a scrape reads no file: values are those of the l
   v = values(pm);
   assert.equal(v.get('process_virtual_memory_bytes'), undefined, 'gone after a refresh: left out, no throw');
   assert.ok(v.get('process_resident_memory_bytes')! > 0, 'falls back to process.memoryUsage()');
-  const text = pm.families().map(([d, s]) => renderFamily(d.name, d.type, d.help, s)).join('');
+  const text = pm.families().map((f) => renderFamily(f.def.name, f.def.type, f.def.help, samplesOf(f.points))).join('');
   assert.match(text, /^# TYPE process_open_fds gauge$/m);
   assert.ok(!/^process_open_fds /m.test(text));
 

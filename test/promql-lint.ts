@@ -5,7 +5,7 @@
  * recording rules, and only label names those metrics carry (plus job/instance).
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import { METRICS } from '../src/sinks/prometheus/metrics.js';
+import { METRICS } from '../src/metrics/table.js';
 
 const TARGET_LABELS = ['job', 'instance'];
 

@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { Ledger } from '../src/ledger/ledger.js';
 import { IngestStats } from '../src/ingest/stats.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
-import { ProcessMetrics } from '../src/sinks/prometheus/process-metrics.js';
-import { AGENT_FOLD_KEY } from '../src/quota/fold.js';
+import { ProcessMetrics } from '../src/metrics/process.js';
+import { AGENT_FOLD_KEY } from '../src/labeling/fold.js';
 import { tmpDir } from './helpers.js';
 
 function stats(): IngestStats {

@@ -16,7 +16,7 @@ import { sourcesFor } from '../src/sources/index.js';
 import { Logger } from '../src/util/log.js';
 import { DEFAULT_WINDOWS } from '../src/ledger/windows.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
-import { METRICS } from '../src/sinks/prometheus/metrics.js';
+import { METRICS } from '../src/metrics/table.js';
 import { DerivedStateSource, FOLD_KEY, type FoldState } from '../src/quota/derived.js';
 import { BUILTIN_RATE_CARD, RateCard, parseRateCard } from '../src/pricing/rate-card.js';
 import { BUILTIN_PRICES, Pricing, parsePriceOverride } from '../src/pricing/prices.js';

@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { callTimeRange, historySteps } from '../ledger/history.js';
-import { foldersOf } from '../quota/fold.js';
-import { historyFamilies, renderStep } from '../sinks/prometheus/openmetrics.js';
+import { foldersOf } from '../labeling/fold.js';
+import { historyFamilies } from '../metrics/collect/history.js';
+import { renderStep } from '../sinks/prometheus/openmetrics.js';
+import { samplesOf } from '../sinks/prometheus/samples.js';
 import { UsageError, defaultDataDir } from './args.js';
 import { optionsHelp } from '../settings/help.js';
 import { resolveSettings } from '../settings/resolve.js';
@@ -81,7 +83,7 @@ export async function backfill(argv: string[], env: NodeJS.ProcessEnv = process.
     };
     try {
       for (const step of historySteps(ledger, { sinceMs, untilMs, stepMs, windows })) {
-        buf += renderStep(historyFamilies(step, fold), step.tsMs, extra);
+        buf += renderStep(historyFamilies(step, fold).map((f) => [f.def, samplesOf(f.points)]), step.tsMs, extra);
         steps++;
         if (buf.length > 1 << 20) flush();
       }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
-import { ProcessMetrics } from '../sinks/prometheus/process-metrics.js';
+import { ProcessMetrics } from '../metrics/process.js';
 import { parseListen, startServer } from '../sinks/http/server.js';
 import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
@@ -76,9 +76,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const server = await startServer(
     {
       onError: (what, err) => log.limited(`http\u0000${what}`, 'warn', what, { error: err.message }),
-      renderMetrics: () => {
+      renderMetrics: (format) => {
         if (!app) throw new Error('starting');
-        return app.renderer.render();
+        return app.renderer.render(format);
       },
       readiness: () => (app ? app.ingestor.stats.readiness() : { ready: false, reasons: ['starting'] }),
       status: () => ({

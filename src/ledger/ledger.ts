@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { boundName, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
+import { MIN_PLAUSIBLE_TS_MS, boundName, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { checkTotals, rebuildTotals } from './integrity.js';
@@ -52,6 +52,8 @@ export class Ledger implements CursorReader {
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
+  /** the oldest plausible call time: the start of the ledger-derived cumulative families */
+  private firstCallMs: number | null = null;
   /** Bumped whenever the read model changes; sinks cache what they derive from it. */
   private ver = 0;
   private callRows = 0;
@@ -157,6 +159,8 @@ export class Ledger implements CursorReader {
       if (m.key === 'last_call_ms') this.lastCallMs = Number(m.value);
       if (m.key === 'call_rows') this.callRows = Number(m.value);
     }
+    // Indexed (calls_ts): one seek, also on a large ledger.
+    this.firstCallMs = (this.db.prepare(`SELECT min(ts_ms) AS lo FROM calls WHERE ts_ms >= ?`).get(MIN_PLAUSIBLE_TS_MS) as { lo: number | null }).lo;
     const persisted = { totals: this.totalsMap, callRows: this.callRows, lastCallMs: this.lastCallMs };
     const problems = checkTotals(this.db, persisted, this.now());
     if (problems.length > 0) {
@@ -217,6 +221,7 @@ export class Ledger implements CursorReader {
     let duplicates = 0;
     let rejected = 0;
     let lastCall = this.lastCallMs;
+    let firstCall = this.firstCallMs;
     const nowMs = this.now();
     let publishSnapshots: () => void = () => undefined;
 
@@ -255,6 +260,7 @@ export class Ledger implements CursorReader {
         inserted++;
         added.push(c);
         if (plausibleTimestamp(c.tsMs, nowMs) && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
+        if (plausibleTimestamp(c.tsMs, nowMs) && (firstCall === null || c.tsMs < firstCall)) firstCall = Math.round(c.tsMs);
         const key = callDimsKey(c);
         let t = deltas.get(key);
         if (!t) {
@@ -289,6 +295,7 @@ export class Ledger implements CursorReader {
     for (const c of added) this.buckets.add(c);
     this.callRows += inserted;
     this.lastCallMs = lastCall;
+    this.firstCallMs = firstCall;
     for (const [key, cur] of batch.cursors ?? []) {
       if (cur === null) this.cursorMap.delete(key);
       else this.cursorMap.set(key, cur);
@@ -320,6 +327,11 @@ export class Ledger implements CursorReader {
 
   lastCallTimestampMs(): number | null {
     return this.lastCallMs;
+  }
+
+  /** The oldest plausible call time (the start time of cumulative sums), or null when empty. */
+  firstCallTimestampMs(): number | null {
+    return this.firstCallMs;
   }
 
   callCount(): number {

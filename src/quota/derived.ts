@@ -5,7 +5,7 @@
  *
  * - **Label folding** (`derived:model-fold`, `derived:agent-fold`,
  *   `derived:channel-fold`): sticky decisions that fold models, agents and
- *   channels past their limits into `other` (see ./fold.ts).
+ *   channels past their limits into `other` (see src/labeling/fold.ts).
  *
  * - **Messages-left estimate** (`derived:quota-estimates`). For each provider
  *   quota window: the ledger's completed calls of that provider since the window
@@ -27,9 +27,9 @@ import {
   FOLD_KEY,
   nextFold,
   type FoldState,
-} from './fold.js';
+} from '../labeling/fold.js';
 
-export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from './fold.js';
+export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from '../labeling/fold.js';
 export const ESTIMATES_KEY = 'derived:quota-estimates';
 /** Quota rows with this limit carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
 export const REFRESH_LIMIT = '_refresh';
@@ -126,7 +126,7 @@ export class DerivedStateSource implements Source {
     yield { kind: 'state', cursors };
   }
 
-  /** Sticky model admission (see ./fold.ts). */
+  /** Sticky model admission (see src/labeling/fold.ts). */
   fold(prev: FoldState | undefined): FoldState {
     const messages = new Map<string, number>();
     for (const t of this.ledger.totals()) messages.set(t.model, (messages.get(t.model) ?? 0) + t.messages);

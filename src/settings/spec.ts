@@ -6,7 +6,7 @@
  * docs/configuration.md are generated from here, and `config check` prints it.
  */
 import { parseWindow } from '../ledger/windows.js';
-import { DEFAULT_MAX_AGENTS, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_MODELS } from '../quota/fold.js';
+import { DEFAULT_MAX_AGENTS, DEFAULT_MAX_CHANNELS, DEFAULT_MAX_MODELS } from '../labeling/fold.js';
 import type { SettingDef, SettingType } from './types.js';
 
 function def<T extends SettingType>(d: Omit<SettingDef<T>, 'key'> & { key?: string }): SettingDef<T> {

@@ -1,5 +1,6 @@
 /**
- * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4), GET /healthz
+ * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0 when
+ * the scraper's Accept header prefers it), GET /healthz
  * (liveness), GET /readyz (readiness), a small landing page at /, 404 elsewhere
  * and 405 for methods other than GET and HEAD. Routes live in one table, so a new
  * endpoint is one line. Handlers only read in-memory state; nothing here touches
@@ -9,10 +10,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONTENT_TYPE } from '../prometheus/exposition.js';
+import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prometheus/negotiate.js';
 import { landingPage } from './landing.js';
 
 export interface HttpDeps {
-  renderMetrics(): string;
+  /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
+  renderMetrics(format?: MetricsFormat): string;
   /** Readiness for /readyz: ready once a full cycle has committed and while no source is down. */
   readiness(): { ready: boolean; reasons: string[] };
   /** Facts for the landing page. */
@@ -31,13 +34,18 @@ interface Reply {
   status: number;
   type: string;
   body: string;
+  headers?: http.OutgoingHttpHeaders;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
 
 /** path → handler; the only place endpoints are declared. */
-const ROUTES: Record<string, (deps: HttpDeps) => Reply> = {
-  '/metrics': (d) => ({ status: 200, type: CONTENT_TYPE, body: d.renderMetrics() }),
+const ROUTES: Record<string, (deps: HttpDeps, req: http.IncomingMessage) => Reply> = {
+  '/metrics': (d, req) => {
+    const format = negotiate(req.headers.accept);
+    const type = format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
+    return { status: 200, type, body: d.renderMetrics(format), headers: { Vary: 'Accept' } };
+  },
   '/healthz': () => ({ status: 200, type: TEXT, body: 'ok\n' }),
   '/readyz': (d) => {
     const r = d.readiness();
@@ -68,7 +76,7 @@ export function requestPath(target: string | undefined): string | null {
 
 function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, extra: http.OutgoingHttpHeaders = {}): void {
   const buf = Buffer.from(r.body, 'utf8');
-  res.writeHead(r.status, { ...extra, 'Content-Type': r.type, 'Content-Length': buf.length });
+  res.writeHead(r.status, { ...extra, ...r.headers, 'Content-Type': r.type, 'Content-Length': buf.length });
   res.end(req.method === 'HEAD' ? undefined : buf);
 }
 
@@ -80,7 +88,7 @@ function route(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerRespon
   }
   const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
   if (!handler) return send(req, res, { status: 404, type: TEXT, body: 'not found\n' });
-  send(req, res, handler(deps));
+  send(req, res, handler(deps, req));
 }
 
 export function createHandler(deps: HttpDeps): http.RequestListener {

@@ -46,10 +46,3 @@ export function renderFamily(name: string, type: string, help: string, samples: 
   for (const s of samples) out += `${name}${s.suffix ?? ''}${renderLabels(s.labels)} ${formatValue(s.value)}\n`;
   return out;
 }
-
-/** Labels with keys sorted alphabetically (the original exporter's order). */
-export function sorted(labels: Labels): Labels {
-  const out: Labels = {};
-  for (const k of Object.keys(labels).sort()) out[k] = labels[k];
-  return out;
-}

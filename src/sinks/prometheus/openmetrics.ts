@@ -1,34 +1,31 @@
 /**
- * OpenMetrics text with timestamps for `clawmeter backfill`: the ledger-derived
- * families (the seed counters, openclaw_usage_* counters, histogram and window
- * gauges, openclaw_codex_last_run_timestamp) rendered from one history step with
- * the live renderer's own family functions, so names, labels, email scrubbing and
- * model folding are those of the live scrape. Every sample carries the extra
- * labels (job, instance, …) the live scrape gets from Prometheus.
- *
- * Families with no history (sessions, auth, quota: only their current state is
- * stored) and process metrics are not written.
+ * OpenMetrics 1.0 text: the live scrape when the scraper asks for it, and
+ * `clawmeter backfill`'s steps with timestamps. Against the text format 0.0.4:
+ * a counter family is named without `_total` in `# HELP`/`# TYPE` (its samples
+ * keep it), `# UNIT` is written when the family name ends with the unit (as
+ * OpenMetrics requires; otherwise it is left out), counters and histograms get a
+ * `_created` sample per series from the metric model's start time, HELP escapes
+ * double quotes too, and the exposition ends with `# EOF`.
  */
-import type { HistoryStep } from '../../ledger/history.js';
-import { escapeHelp, formatValue, renderLabels, sorted, type Labels, type Sample } from './exposition.js';
-import { METRICS, type MetricDef } from './metrics.js';
-import { seedCounterFamilies } from './seed-families.js';
-import { usageFamilies } from './families.js';
-import { cleanSamples } from './labels.js';
-import type { Folders } from '../../quota/fold.js';
+import type { MetricDef } from '../../metrics/table.js';
+import { sorted } from '../../metrics/accumulate.js';
+import { formatValue, renderLabels, type Labels, type Sample } from './exposition.js';
+import { seriesKey } from './series-cap.js';
 
-/** The families a backfill writes (and a test checks against the live renderer). */
-export function historyFamilies(step: HistoryStep, folds: Folders): Array<[MetricDef, Sample[]]> {
-  return [
-    ...seedCounterFamilies(step.totals, folds.model),
-    [METRICS.codexLastRun, step.lastCallMs === null ? [] : [{ labels: {}, value: step.lastCallMs / 1000 }]],
-    ...usageFamilies(step.totals, step.windows, folds),
-  ];
+export function escapeOmHelp(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
 /** OpenMetrics names a counter family without its `_total` suffix. */
-function familyName(d: MetricDef): string {
+export function familyName(d: MetricDef): string {
   return d.type === 'counter' && d.name.endsWith('_total') ? d.name.slice(0, -'_total'.length) : d.name;
+}
+
+/** The `# UNIT` of a family: its unit token when the family name ends with it, else null. */
+export function omUnit(d: MetricDef): string | null {
+  if (d.unit === '1') return null;
+  const unit = d.unit.toLowerCase();
+  return familyName(d).endsWith(`_${unit}`) ? unit : null;
 }
 
 function sampleName(d: MetricDef, s: Sample): string {
@@ -36,19 +33,48 @@ function sampleName(d: MetricDef, s: Sample): string {
   return d.name + (s.suffix ?? '');
 }
 
+function header(d: MetricDef, help: string, unit: boolean): string {
+  const name = familyName(d);
+  let out = `# HELP ${name} ${escapeOmHelp(help)}\n# TYPE ${name} ${d.type}\n`;
+  const u = unit ? omUnit(d) : null;
+  if (u !== null) out += `# UNIT ${name} ${u}\n`;
+  return out;
+}
+
 /**
- * One step as OpenMetrics lines (without the final `# EOF`). Samples keep the
- * renderer's label order; the extra labels are merged in and the set sorted.
+ * One family of the live scrape. With a start time, every series of a counter or
+ * histogram ends with its `_created` sample (a histogram series is its
+ * consecutive samples with the same labels but `le`).
+ */
+export function renderOmFamily(d: MetricDef, help: string, samples: Sample[], startMs: number | null): string {
+  let out = header(d, help, true);
+  const created = startMs !== null && d.type !== 'gauge' ? ` ${formatValue(Math.floor(startMs) / 1000)}\n` : null;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i];
+    out += `${sampleName(d, s)}${renderLabels(s.labels)} ${formatValue(s.value)}\n`;
+    if (created === null) continue;
+    const next = samples[i + 1];
+    if (next !== undefined && seriesKey(next) === seriesKey(s)) continue;
+    const labels = { ...s.labels };
+    delete labels.le;
+    out += `${familyName(d)}_created${renderLabels(labels)}${created}`;
+  }
+  return out;
+}
+
+export const OM_EOF = '# EOF\n';
+
+/**
+ * One backfill step as OpenMetrics lines (without the final `# EOF`). Samples keep
+ * the collectors' label order; the extra labels are merged in and the set sorted.
+ * Empty families are left out, and no `# UNIT` or `_created` is written.
  */
 export function renderStep(families: Array<[MetricDef, Sample[]]>, tsMs: number, extra: Labels): string {
   const ts = (tsMs / 1000).toFixed(3);
   let out = '';
-  const invalid = { count: 0 };
-  for (const [d, all] of families) {
-    // The same bounds as the live scrape: long label values cut alike, non-finite values left out.
-    const samples = cleanSamples(all, invalid);
+  for (const [d, samples] of families) {
     if (samples.length === 0) continue;
-    out += `# HELP ${familyName(d)} ${escapeHelp(d.help)}\n# TYPE ${familyName(d)} ${d.type}\n`;
+    out += header(d, d.help, false);
     for (const s of samples) out += `${sampleName(d, s)}${renderLabels(sorted({ ...s.labels, ...extra }))} ${formatValue(s.value)} ${ts}\n`;
   }
   return out;

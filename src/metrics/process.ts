@@ -2,8 +2,8 @@
  * The standard process and Node.js metrics, named as prom-client's default
  * collectors name them (process_*, nodejs_*), so the dashboards and alerts written
  * for every Node exporter work on clawmeter. Hand-written rather than prom-client
- * because the project renders its own exposition (one metric table, the original
- * exporter's byte layout) and needs only these few gauges.
+ * because the project has its own metric model (one metric table, every output a
+ * consumer of it) and needs only these few values.
  *
  * A scrape never touches the disk: the /proc values (and process.memoryUsage(),
  * which reads /proc/self/stat on Linux) are read by `refresh()`, which `start()`
@@ -13,8 +13,8 @@
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Sample } from './exposition.js';
-import { METRICS, type MetricDef } from './metrics.js';
+import { family, single, type MetricFamily } from './points.js';
+import { METRICS } from './table.js';
 
 export interface ProcessMetricsOptions {
   /** refresh period of start()'s timer (default 5000 ms) */
@@ -50,6 +50,8 @@ export class ProcessMetrics {
   private readonly intervalMs: number;
   private readonly procSelf: string;
   private readonly startTimeSeconds = Math.round(Date.now() / 1000 - process.uptime());
+  /** When the process started (Unix ms): the start of clawmeter's own cumulative families. */
+  readonly startMs = this.startTimeSeconds * 1000;
   private readonly versionLabels: Record<string, string>;
   private proc: ProcValues = { virtualBytes: null, heapBytes: null, residentBytes: null, openFds: null, maxFds: null };
   private memory: NodeJS.MemoryUsage = process.memoryUsage();
@@ -118,28 +120,28 @@ export class ProcessMetrics {
   }
 
   /** The families, from the last refresh (CPU time read now). */
-  families(): Array<[MetricDef, Sample[]]> {
+  families(): MetricFamily[] {
     const cpu = process.cpuUsage();
-    const one = (v: number | null): Sample[] => (v === null ? [] : [{ labels: {}, value: v }]);
     const p = this.proc;
+    const start = this.startMs;
     return [
-      [METRICS.processCpuUser, one(cpu.user / 1e6)],
-      [METRICS.processCpuSystem, one(cpu.system / 1e6)],
-      [METRICS.processCpu, one((cpu.user + cpu.system) / 1e6)],
-      [METRICS.processStartTime, one(this.startTimeSeconds)],
-      [METRICS.processResidentMemory, one(p.residentBytes ?? this.memory.rss)],
-      [METRICS.processVirtualMemory, one(p.virtualBytes)],
-      [METRICS.processHeap, one(p.heapBytes)],
-      [METRICS.processOpenFds, one(p.openFds)],
-      [METRICS.processMaxFds, one(p.maxFds)],
-      [METRICS.nodejsHeapTotal, one(this.memory.heapTotal)],
-      [METRICS.nodejsHeapUsed, one(this.memory.heapUsed)],
-      [METRICS.nodejsExternalMemory, one(this.memory.external)],
-      [METRICS.nodejsEventloopLag, one(this.lagSeconds)],
-      [METRICS.nodejsEventloopLagP50, one(this.percentiles.p50)],
-      [METRICS.nodejsEventloopLagP90, one(this.percentiles.p90)],
-      [METRICS.nodejsEventloopLagP99, one(this.percentiles.p99)],
-      [METRICS.nodejsVersionInfo, [{ labels: this.versionLabels, value: 1 }]],
+      family(METRICS.processCpuUser, single(cpu.user / 1e6), start),
+      family(METRICS.processCpuSystem, single(cpu.system / 1e6), start),
+      family(METRICS.processCpu, single((cpu.user + cpu.system) / 1e6), start),
+      family(METRICS.processStartTime, single(this.startTimeSeconds)),
+      family(METRICS.processResidentMemory, single(p.residentBytes ?? this.memory.rss)),
+      family(METRICS.processVirtualMemory, single(p.virtualBytes)),
+      family(METRICS.processHeap, single(p.heapBytes)),
+      family(METRICS.processOpenFds, single(p.openFds)),
+      family(METRICS.processMaxFds, single(p.maxFds)),
+      family(METRICS.nodejsHeapTotal, single(this.memory.heapTotal)),
+      family(METRICS.nodejsHeapUsed, single(this.memory.heapUsed)),
+      family(METRICS.nodejsExternalMemory, single(this.memory.external)),
+      family(METRICS.nodejsEventloopLag, single(this.lagSeconds)),
+      family(METRICS.nodejsEventloopLagP50, single(this.percentiles.p50)),
+      family(METRICS.nodejsEventloopLagP90, single(this.percentiles.p90)),
+      family(METRICS.nodejsEventloopLagP99, single(this.percentiles.p99)),
+      family(METRICS.nodejsVersionInfo, [{ labels: this.versionLabels, value: 1 }]),
     ];
   }
 }

@@ -6,15 +6,16 @@
  * Labels are bounded: agent folder names, bounded channel tokens, and the
  * categories of src/parse/failed-run.ts.
  */
-import type { Sample } from './exposition.js';
-import type { FamilyInput } from './families.js';
-import { add, list, scrub, type Acc } from './labels.js';
-import { METRICS, type MetricDef } from './metrics.js';
+import { scrub } from '../../labeling/privacy.js';
+import { add, list, type Acc } from '../accumulate.js';
+import { family, type MetricFamily } from '../points.js';
+import { METRICS } from '../table.js';
+import type { CollectInput } from './input.js';
 
-export function failedRunFamilies(input: FamilyInput): Array<[MetricDef, Sample[]]> {
+export function failedRunFamilies(input: CollectInput): MetricFamily[] {
   const runs: Acc = new Map();
   for (const r of input.ledger.failedRunTotals()) {
     add(runs, { agent: scrub(r.agent), category: r.category, channel: r.channel }, r.runs);
   }
-  return [[METRICS.usageRunsFailed, list(runs)]];
+  return [family(METRICS.usageRunsFailed, list(runs), input.startMs)];
 }

@@ -1,0 +1,92 @@
+/**
+ * The openclaw_usage_* families (calls, tokens, cost, errors, the latency
+ * histogram, rolling windows) from the ledger's totals and window rows, with
+ * models, agents and channels folded as the ledger's derived state says.
+ *
+ * Every label value comes from a bounded set: agent folder names, bounded
+ * channel/kind tokens, provider ids, models, agents and channels folded to
+ * `other` past --max-models / --max-agents / --max-channels, bounded error
+ * categories. Session ids, session keys and peer ids never become labels. Points
+ * are sorted by label values so every output is deterministic.
+ */
+import type { TotalsRow, WindowRow } from '../../ledger/ledger.js';
+import { LATENCY_BUCKETS_SECONDS } from '../../ledger/buckets.js';
+import { foldersOf, type Folders } from '../../labeling/fold.js';
+import { scrub } from '../../labeling/privacy.js';
+import { add, cmpLabels, keyOf, list, sorted, type Acc } from '../accumulate.js';
+import { family, histogramPoint, type HistogramPoint, type Labels, type MetricFamily } from '../points.js';
+import { METRICS } from '../table.js';
+import type { CollectInput } from './input.js';
+
+const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite']> = [
+  ['input', 'input'],
+  ['output', 'output'],
+  ['cache_read', 'cacheRead'],
+  ['cache_write', 'cacheWrite'],
+];
+
+/**
+ * The usage families from totals and window rows. Exported for `clawmeter
+ * backfill`, which collects the same families from the ledger's history.
+ */
+export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<WindowRow>, folds: Folders, startMs: number | null): MetricFamily[] {
+  const fold = folds.model;
+  const messages: Acc = new Map();
+  const tokens: Acc = new Map();
+  const cost: Acc = new Map();
+  const costEst: Acc = new Map();
+  const errors: Acc = new Map();
+  const hist = new Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>();
+  for (const t of totals) {
+    const model = scrub(fold(t.model));
+    const agent = scrub(folds.agent(t.agent));
+    const provider = scrub(t.provider);
+    const base = { agent, channel: folds.channel(t.channel), model, provider };
+    if (t.errorCategory) add(errors, { agent, category: t.errorCategory, model, provider }, t.messages);
+    else add(messages, { ...base, kind: t.kind }, t.messages);
+    for (const [type, field] of TOKEN_TYPES) add(tokens, { ...base, type }, t[field]);
+    add(cost, base, t.costUsd);
+    add(costEst, base, t.costEstimatedUsd);
+    if (t.latencyCount > 0) {
+      const labels = sorted({ model, provider });
+      const k = keyOf(labels);
+      let h = hist.get(k);
+      if (!h) {
+        h = { labels, buckets: new Array(LATENCY_BUCKETS_SECONDS.length).fill(0), count: 0, sum: 0 };
+        hist.set(k, h);
+      }
+      t.latencyBuckets.forEach((n, i) => (h!.buckets[i] += n));
+      h.count += t.latencyCount;
+      h.sum += t.latencySumSeconds;
+    }
+  }
+  const histPoints: HistogramPoint[] = [...hist.values()]
+    .sort((a, b) => cmpLabels(a.labels, b.labels))
+    .map((h) => histogramPoint(h.labels, LATENCY_BUCKETS_SECONDS, h.buckets, h.count, Math.round(h.sum * 1e6) / 1e6));
+
+  // Rolling windows (recomputed by the ingest loop).
+  const wMessages: Acc = new Map();
+  const wTokens: Acc = new Map();
+  for (const w of windows) {
+    const labels = { model: scrub(fold(w.model)), provider: scrub(w.provider), window: w.window };
+    add(wMessages, labels, w.messages);
+    add(wTokens, labels, w.input + w.output + w.cacheRead + w.cacheWrite);
+  }
+
+  const money = (m: Acc) => list(m).map((s) => ({ ...s, value: Math.round(s.value * 1e9) / 1e9 }));
+  return [
+    family(METRICS.usageMessages, list(messages), startMs),
+    family(METRICS.usageTokens, list(tokens), startMs),
+    family(METRICS.usageCost, money(cost), startMs),
+    family(METRICS.usageCostEstimated, money(costEst), startMs),
+    family(METRICS.usageErrors, list(errors), startMs),
+    family(METRICS.usageWindowMessages, list(wMessages)),
+    family(METRICS.usageWindowTokens, list(wTokens)),
+    family(METRICS.usageCallDuration, histPoints, startMs),
+  ];
+}
+
+/** The usage families of the live read model. */
+export function usageFamiliesOf(input: CollectInput): MetricFamily[] {
+  return usageFamilies(input.totals, input.ledger.windows(), foldersOf((k) => input.ledger.get(k)), input.startMs);
+}
