@@ -17,6 +17,7 @@ import { ProcessMetrics } from './process.js';
 import { authFamilies, authInfoFamilies } from './collect/auth.js';
 import { compatStableFamilies, oauthExpiryFamily } from './collect/compat.js';
 import type { CollectInput } from './collect/input.js';
+import { METRICS } from './table.js';
 import { quotaFamilies } from './collect/quota.js';
 import { failedRunFamilies } from './collect/runs.js';
 import { selfFamilies } from './collect/self.js';
@@ -86,7 +87,11 @@ export class MetricsCollector {
       seriesDropped,
       pointsInvalid: this.invalid.count,
     });
-    return cleanFamilies([...own, ...this.process.families()], this.invalid);
+    const guarded = cleanFamilies([...own, ...this.process.families()], this.invalid);
+    // The invalid-point count must include what guarding the self families just found.
+    const inv = guarded.find((f) => f.def === METRICS.samplesInvalid);
+    if (inv && inv.points[0] && 'value' in inv.points[0]) inv.points[0] = { ...inv.points[0], value: this.invalid.count };
+    return guarded;
   }
 
   private input(totals: TotalsRow[], nowMs: number): CollectInput {
