@@ -26,14 +26,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { PollContext, QuotaObservation, Source, SourceBatch } from '../model.js';
-import { listAgents } from '../sources/discover.js';
-import { asRecord } from '../sources/json-file.js';
+import { REFRESH_LIMIT, type PollContext, type QuotaObservation, type Source, type SourceBatch } from '../model.js';
+import { listAgents } from './discover.js';
+import { asRecord } from './json-file.js';
 import { safeToken } from '../parse/session-kind.js';
 import { shortHash, toEpochMs } from '../parse/transcript-line.js';
-import { CODEX_PROVIDER, windowName } from '../sources/codex-rollouts.js';
+import { CODEX_PROVIDER, windowName } from './codex-rollouts.js';
 import { Logger } from '../util/log.js';
-import { REFRESH_LIMIT } from './derived.js';
 import { parseAnthropicUsage } from './anthropic-usage.js';
 
 export const POLL_ORIGIN = 'quota-poll';
