@@ -16,7 +16,7 @@ import type { QuotaObservation } from '../model.js';
 import { safeToken } from '../parse/session-kind.js';
 import { toEpochMs } from '../parse/transcript-line.js';
 import { asRecord } from './json-file.js';
-import { windowName } from './codex-rollouts.js';
+import { windowName } from '../parse/codex-rate-limits.js';
 
 const LEGACY: Array<[string, string, number]> = [
   ['five_hour', 'claude', 300],

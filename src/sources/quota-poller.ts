@@ -31,7 +31,8 @@ import { listAgents } from './discover.js';
 import { asRecord } from './json-file.js';
 import { safeToken } from '../parse/session-kind.js';
 import { shortHash, toEpochMs } from '../parse/transcript-line.js';
-import { CODEX_PROVIDER, windowName } from './codex-rollouts.js';
+import { CODEX_PROVIDER } from '../parse/codex-rollout.js';
+import { windowName } from '../parse/codex-rate-limits.js';
 import { Logger } from '../util/log.js';
 import { parseAnthropicUsage } from './anthropic-usage.js';
 
