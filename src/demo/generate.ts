@@ -21,14 +21,14 @@ import { authProfiles, authState } from './gen/auth-files.js';
 import { STATE_ROOT } from './gen/catalog.js';
 import { indexEntry } from './gen/index-entry.js';
 import { layoutAgent } from './gen/layout.js';
-import { GenerateOptions, ResolvedOptions } from './gen/options.js';
+import type { GenerateOptions, ResolvedOptions } from './gen/options.js';
 import { forkTs, writeFile600 } from './gen/out.js';
 import { Rng } from './gen/rng.js';
-import { Ctx, SessionSpec } from './gen/session-spec.js';
+import type { Ctx, SessionSpec } from './gen/session-spec.js';
 import { SessionWriter } from './gen/session-writer.js';
 import { writeSidecars } from './gen/sidecars.js';
 import { pools } from './gen/text-pools.js';
-import { GroundTruth, Truth } from './gen/truth.js';
+import { type GroundTruth, Truth } from './gen/truth.js';
 
 export type { GenerateOptions } from './gen/options.js';
 export type { GroundTruth } from './gen/truth.js';

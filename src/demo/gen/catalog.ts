@@ -3,7 +3,7 @@
  * tools, prompts and senders.
  */
 import fs from 'node:fs';
-import { Pools } from './text-pools.js';
+import type { Pools } from './text-pools.js';
 
 /** Paths written inside files are fixed fake paths, so output does not depend on opts.dir. */
 export const STATE_ROOT = '/home/user/.openclaw';

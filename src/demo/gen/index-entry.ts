@@ -3,7 +3,7 @@
  * writes them.
  */
 import { Rng } from './rng.js';
-import { SessionSpec } from './session-spec.js';
+import type { SessionSpec } from './session-spec.js';
 
 // ---------------------------------------------------------------------------
 // sessions.json

@@ -2,11 +2,11 @@
  * Layout of one agent in the demo generator: which sessions of which kinds, channels and
  * archives it gets, with their time windows and byte weights.
  */
-import { MODELS, MODEL_WEIGHTS, ModelInfo, SENDERS } from './catalog.js';
-import { ResolvedOptions } from './options.js';
+import { MODELS, MODEL_WEIGHTS, type ModelInfo, SENDERS } from './catalog.js';
+import type { ResolvedOptions } from './options.js';
 import { archiveTs } from './out.js';
 import { Rng } from './rng.js';
-import { Ctx, SessionSpec } from './session-spec.js';
+import type { Ctx, SessionSpec } from './session-spec.js';
 import { ALNUM_LOWER } from './text-pools.js';
 
 // ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
  * Session specs of the demo generator: what one transcript will hold (kind, keys, window,
  * budget, traps), what writing it returned, the shared context, and turn planning.
  */
-import { ModelInfo, TOOLS, TOOL_WEIGHTS, ToolKind } from './catalog.js';
+import { type ModelInfo, TOOLS, TOOL_WEIGHTS, type ToolKind } from './catalog.js';
 import { Rng } from './rng.js';
 import { Truth } from './truth.js';
 

@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { STATE_ROOT } from './catalog.js';
-import { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from './options.js';
 import { archiveTs, iso, joinLines, writeFile600 } from './out.js';
-import { Ctx, SessionSpec } from './session-spec.js';
+import type { Ctx, SessionSpec } from './session-spec.js';
 
 export function writeSidecars(spec: SessionSpec, ctx: Ctx, agent: string, o: ResolvedOptions): void {
   const r = spec.result!;

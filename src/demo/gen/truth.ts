@@ -2,7 +2,7 @@
  * Ground truth of the demo generator: the counts a correct reader must report, accumulated
  * while calls are written, and the usage objects those calls carry.
  */
-import { ModelInfo } from './catalog.js';
+import type { ModelInfo } from './catalog.js';
 
 export interface GroundTruth {
   /** Model calls that must be counted (non-error + error), each exactly once. */
