@@ -89,6 +89,9 @@ export interface QuotaObservation {
   plan: string | null;
 }
 
+/** The `limit` of quota observations that carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
+export const REFRESH_LIMIT = '_refresh';
+
 /** A persisted position in one input (file offset, SQLite watermark, ...). Opaque JSON to the ledger. */
 export type Cursor = Record<string, unknown>;
 

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAnthropicUsage } from '../src/quota/anthropic-usage.js';
+import { parseAnthropicUsage } from '../src/sources/anthropic-usage.js';
 import { tmpDir } from './helpers.js';
 import { allSources, harness } from './sqlite-helpers.js';
 

@@ -16,7 +16,7 @@ import { Ingestor } from '../src/ingest/cycle.js';
 import { IngestStats } from '../src/ingest/stats.js';
 import { Logger } from '../src/util/log.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
-import { QuotaPoller, parseAnthropicUsage, parseCodexUsage } from '../src/quota/poller.js';
+import { QuotaPoller, parseAnthropicUsage, parseCodexUsage } from '../src/sources/quota-poller.js';
 import { tmpDir } from './helpers.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');

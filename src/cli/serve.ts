@@ -21,7 +21,7 @@ import { usageSettings, type UsageSettings } from '../settings/usage.js';
 import { openLedger } from './open-ledger.js';
 import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
-import { QuotaPoller } from '../quota/poller.js';
+import { QuotaPoller } from '../sources/quota-poller.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
 

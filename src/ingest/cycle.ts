@@ -14,7 +14,7 @@ import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { CycleHealth, type CycleResult } from './health.js';
 import { Progress } from './progress.js';
-import { sessionInfoFromEntry } from '../sources/session-index.js';
+import { sessionInfoFromEntry } from '../parse/session-info.js';
 
 export interface IngestOptions {
   log?: Logger;

@@ -6,25 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AgentDir, PollContext, SessionInfo, Source, SourceBatch } from '../model.js';
-import { channelOf, chatTypeOf, seedSessionKind, sessionKindOf } from '../parse/session-kind.js';
+import { sessionInfoFromEntry } from '../parse/session-info.js';
 import { asRecord, readJsonIfChanged } from './json-file.js';
 import { openRegular } from './safe-open.js';
-
-/** Session infos from a parsed sessions.json object (also used for SQLite entry_json rows). */
-export function sessionInfoFromEntry(key: string, entry: unknown, active = true): SessionInfo | null {
-  const e = asRecord(entry);
-  if (!e || typeof e.sessionId !== 'string' || !e.sessionId) return null;
-  return {
-    sessionKey: key,
-    sessionId: e.sessionId,
-    seedKind: seedSessionKind(key, e),
-    kind: sessionKindOf(key, e),
-    channel: channelOf(key, e),
-    chatType: chatTypeOf(key, e),
-    updatedAtMs: typeof e.updatedAt === 'number' ? e.updatedAt : null,
-    active,
-  };
-}
 
 export class SessionIndexSource implements Source {
   readonly name = 'sessions.json';

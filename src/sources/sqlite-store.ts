@@ -26,17 +26,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
-import { coldArchiveLines } from './cold-envelope.js';
 import { isRegularFile } from './safe-open.js';
-import { isZstdFrame, zstdDecompress } from './zstd.js';
+import { zstdDecompress } from './zstd.js';
 import { classifyStoreError, isStoreError } from './sqlite/errors.js';
-import { probeSchema, quoteIdent, type StoreSchema } from './sqlite/schema.js';
+import { probeSchema, type StoreSchema } from './sqlite/schema.js';
 import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
+import { readStoreArchives } from './sqlite/archives.js';
+import { fileSignature, hashOf, sessionCursorPrefix, storeCursorKey, type SessionCursor, type StoreCursor } from './sqlite/cursors.js';
+import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions } from './sqlite/queries.js';
+
+export { sessionCursorPrefix, storeCursorKey } from './sqlite/cursors.js';
 
 /** Where OpenClaw keeps an agent's store, relative to `agents/<agent>/`. */
 export const STORE_RELATIVE = path.join('agent', 'openclaw-agent.sqlite');
@@ -52,27 +55,6 @@ export interface SqliteStoreOptions {
   maxLineBytes?: number;
 }
 
-/** Persisted per store: what the last complete poll saw. */
-interface StoreCursor extends Cursor {
-  v: 1;
-  /** file signature (main file identity, size, mtime; WAL size and mtime) */
-  sig: string;
-  /** dev:ino of the main file */
-  ino: string;
-  /** max(rowid) of transcript_events when the last poll started (the hint watermark) */
-  w: number | null;
-  /** deletion signals (counts/max rowids of metadata, archive and rewrite tables) */
-  del: string;
-  /** epoch ms of the last full sweep */
-  swept: number;
-}
-
-/** Persisted per session: the last seq consumed and the rewrite generation seen then. */
-interface SessionCursor extends Cursor {
-  seq: number;
-  gen?: string | null;
-}
-
 const DEFAULTS = {
   busyTimeoutMs: 200,
   sweepMs: 5 * 60_000,
@@ -86,34 +68,6 @@ const HINT_MAX_ROWS = 100_000;
 /** Rows per query when reading one session; adapted to the row size seen. */
 const MAX_CHUNK_ROWS = 2048;
 const MIN_CHUNK_ROWS = 16;
-
-export function storeCursorKey(file: string): string {
-  return `sqlite:${file}`;
-}
-export function sessionCursorPrefix(file: string): string {
-  return `sqlite:${file}#`;
-}
-
-/**
- * The file signature of a store: if neither the main file nor its WAL changed, no
- * transaction committed since (writes go to the WAL, checkpoints to the main file).
- */
-function fileSignature(file: string): { sig: string; ino: string } {
-  const s = fs.statSync(file, { bigint: true });
-  let wal = '-';
-  try {
-    const w = fs.statSync(`${file}-wal`, { bigint: true });
-    // An empty WAL (e.g. created by a reader) holds no data.
-    if (w.size > 0n) wal = `${w.ino}:${w.size}:${w.mtimeNs}`;
-  } catch {
-    // no WAL: rollback-journal mode, or a cleanly closed WAL database
-  }
-  return { sig: `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}|${wal}`, ino: `${s.dev}:${s.ino}` };
-}
-
-function hashOf(v: unknown): string {
-  return createHash('sha1').update(JSON.stringify(v)).digest('base64url');
-}
 
 export class SqliteStoreSource implements Source {
   readonly name = 'sqlite';
@@ -186,7 +140,7 @@ export class SqliteStoreSource implements Source {
       yield* this.sessions(db, schema, ctx, !prev || now - prev.swept >= this.o.sweepMs);
       yield* this.auth(db, schema, ctx);
       const final: Array<[string, Cursor | null]> = [];
-      yield* this.archives(db, schema, ctx, final);
+      yield* readStoreArchives(db, schema, ctx, final, this.file(), this.agent, this.o.maxLineBytes);
       const tx = yield* this.transcripts(db, schema, ctx, prev, sig, now, final);
       const cursor: StoreCursor = { v: 1, sig: sig.sig, ino: sig.ino, w: tx.w, del: tx.del, swept: tx.swept };
       final.push([storeKey, cursor]);
@@ -235,83 +189,7 @@ export class SqliteStoreSource implements Source {
     yield { ...base, profiles, cursors: [[key, { h }]] };
   }
 
-  // ---- archives inside the store ---------------------------------------------
-
-  /**
-   * `session_transcript_archives` (reset/deleted generations, zstd or identity) and
-   * cold archives stored in SQLite: each is read once per (session_id, generation).
-   */
-  private *archives(
-    db: Database.Database,
-    schema: StoreSchema,
-    ctx: PollContext,
-    final: Array<[string, Cursor | null]>,
-  ): Iterable<SourceBatch> {
-    const file = this.file();
-    const specs: Array<{ table: string; prefix: string; where: string }> = [
-      { table: 'session_transcript_archives', prefix: `sqlite-archive:${file}#`, where: '' },
-      { table: 'session_transcript_cold_archives', prefix: `sqlite-cold:${file}#`, where: `WHERE storage = 'sqlite' AND archive_blob IS NOT NULL` },
-    ];
-    for (const spec of specs) {
-      const t = schema.tables.get(spec.table);
-      const known = new Set(ctx.cursors.keysWithPrefix(spec.prefix));
-      const ok = t && ['session_id', 'generation', 'archive_blob'].every((c) => t.columns.has(c)) && (spec.where === '' || t.columns.has('storage'));
-      if (!ok) {
-        if (t) ctx.report({ reason: 'schema_unknown', where: `${file}#${spec.table}`, detail: `${spec.table} lacks the columns clawmeter reads; skipped` });
-        for (const k of known) final.push([k, null]);
-        continue;
-      }
-      const keyCol = t.columns.has('session_key') ? 'session_key' : 'NULL';
-      const encCol = t.columns.has('encoding') ? 'encoding' : 'NULL';
-      const list = db
-        .prepare(`SELECT session_id, generation, ${keyCol} AS session_key, ${encCol} AS encoding FROM ${quoteIdent(spec.table)} ${spec.where}`)
-        .all() as Array<{ session_id: string; generation: string; session_key: string | null; encoding: string | null }>;
-      const blob = db.prepare(`SELECT archive_blob FROM ${quoteIdent(spec.table)} WHERE session_id = ? AND generation = ?`).pluck();
-      const present = new Set<string>();
-      for (const a of list) {
-        const ckey = `${spec.prefix}${a.session_id}#${a.generation}`;
-        present.add(ckey);
-        if (known.has(ckey)) continue;
-        const where = `${file}#${spec.table}:${a.session_id}:${a.generation}`;
-        const context: TranscriptContext = {
-          stateDir: this.agent.stateDir,
-          agent: this.agent.agent,
-          sessionId: a.session_id,
-          sessionKey: a.session_key,
-          source: 'sqlite',
-          where,
-        };
-        const raw = blob.get(a.session_id, a.generation) as Buffer | string | null | undefined;
-        let data: Buffer | null = null;
-        if (raw !== null && raw !== undefined) {
-          const bytes = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-          const zstd = a.encoding === 'zstd' || (a.encoding !== 'identity' && isZstdFrame(bytes));
-          if (zstd) {
-            try {
-              data = zstdDecompress(bytes);
-            } catch (err) {
-              ctx.report({ reason: 'decompress_failed', where, detail: `zstd decode of a store archive failed: ${(err as Error).message}` });
-            }
-          } else {
-            data = bytes;
-          }
-        }
-        const { records, lines } = data ? coldArchiveLines(data, where, this.o.maxLineBytes, ctx) : { records: [], lines: 0 }; // envelope or JSONL
-        yield {
-          kind: 'transcript',
-          context,
-          records,
-          cursors: [[ckey, { done: true }]],
-          bytesRead: data?.length ?? 0,
-          linesRead: lines,
-          filesRead: 1,
-        };
-      }
-      for (const k of known) if (!present.has(k)) final.push([k, null]);
-    }
-  }
-
-  // ---- transcript_events ---------------------------------------------------------
+  // ---- transcript_events (archives inside the store: sqlite/archives.ts) ------
 
   /**
    * Reads what is new in transcript_events. Returns the values for the store cursor;
@@ -517,115 +395,4 @@ export class SqliteStoreSource implements Source {
       filesRead: 0,
     };
   }
-}
-
-/**
- * Every session id in transcript_events with its max(seq): a skip-scan over the
- * (session_id, seq) primary key, two index seeks per session (O(sessions log rows)).
- */
-function* sweepSessions(db: Database.Database): Iterable<[string, number]> {
-  if (!hasSessionIndex(db)) {
-    // No index led by session_id (no real OpenClaw schema lacks it): one pass over the table.
-    yield* db.prepare(`SELECT session_id, max(seq) FROM transcript_events GROUP BY session_id`).raw().iterate() as Iterable<[string, number]>;
-    return;
-  }
-  const first = db.prepare(`SELECT min(session_id) FROM transcript_events`).pluck().get() as string | null;
-  if (first === null) return;
-  yield [first, db.prepare(`SELECT max(seq) FROM transcript_events WHERE session_id = ?`).pluck().get(first) as number];
-  // Bounded batches of seeks per query keep every read short.
-  const BATCH = 4096;
-  const next = db
-    .prepare(
-      `WITH RECURSIVE s(id, n) AS (
-         SELECT (SELECT session_id FROM transcript_events WHERE session_id > ? ORDER BY session_id LIMIT 1), 1
-         UNION ALL
-         SELECT (SELECT session_id FROM transcript_events WHERE session_id > s.id ORDER BY session_id LIMIT 1), n + 1
-         FROM s WHERE s.id IS NOT NULL AND n < ?)
-       SELECT id, (SELECT max(seq) FROM transcript_events WHERE session_id = s.id) FROM s WHERE id IS NOT NULL`,
-    )
-    .raw();
-  let last = first;
-  for (;;) {
-    const rows = next.all(last, BATCH) as Array<[string, number]>;
-    for (const r of rows) yield r;
-    if (rows.length < BATCH) return;
-    last = rows[rows.length - 1][0];
-  }
-}
-
-/** Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS. */
-function readStatement(db: Database.Database, schema: StoreSchema): Database.Statement {
-  const cols = schema.events!.columns;
-  // Compressed rows whose navigation projection (OpenClaw's summary of the same event: entry
-  // type and message role) shows they are not an assistant message: their blob is not even
-  // fetched. Unclear projections (missing, invalid, no type, message without role) are read.
-  // CASE (not AND) guards the JSON functions: SQLite does not promise AND short-circuits,
-  // and json_type() raises on invalid JSON.
-  const ruledOut =
-    schema.eventZstd && cols.has('navigation_json')
-      ? `(CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN coalesce(
-            json_type(navigation_json, '$.navigation.type') IS 'text'
-            AND (json_extract(navigation_json, '$.navigation.type') NOT IN ('message', 'custom_message')
-                 OR (json_type(navigation_json, '$.navigation.message.role') IS 'text'
-                     AND json_extract(navigation_json, '$.navigation.message.role') NOT IN ('', 'assistant'))), 0)
-          ELSE 0 END)`
-      : '0';
-  const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
-  const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
-  // Plain rows: only those containing "assistant" (the only ones that can be calls) or starting
-  // as a custom_message (a turn that never reached a model: O(1) prefix test) are
-  // fetched, as bytes, so the parser's content cut happens before any decoding; the
-  // others are only measured.
-  const sql =
-    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"' THEN CAST(event_json AS BLOB) END, ${z}, ` +
-    `length(CAST(event_json AS BLOB)), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
-    `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
-  return db.prepare(sql).raw();
-}
-
-/** true when some index of transcript_events (its primary key, normally) starts with session_id. */
-function hasSessionIndex(db: Database.Database): boolean {
-  const list = db.prepare(`SELECT name FROM pragma_index_list('transcript_events')`).pluck().all() as string[];
-  for (const name of list) {
-    const first = db.prepare(`SELECT name FROM pragma_index_info(?) ORDER BY seqno LIMIT 1`).pluck().get(name);
-    if (first === 'session_id') return true;
-  }
-  return false;
-}
-
-/**
- * Cheap signals that rows may have been deleted since the last poll: sessions deleted
- * (metadata row counts and rowids), archives written, transcripts rewritten.
- */
-function deletionSignals(db: Database.Database, schema: StoreSchema): string {
-  const parts: string[] = [];
-  const specs: Array<[string, string]> = [
-    ['session_windows', ''],
-    ['sessions', ''],
-    ['session_transcript_archives', ''],
-    ['session_transcript_cold_archives', ''],
-    ['transcript_rewrite_watermarks', 'generation'],
-  ];
-  for (const [name, hashCol] of specs) {
-    const t = schema.tables.get(name);
-    if (!t || t.type !== 'table') continue;
-    const rid = t.hasRowid ? ', max(rowid), total(rowid)' : '';
-    const upd = t.columns.has('updated_at') && name === 'transcript_rewrite_watermarks' ? ', total(updated_at)' : '';
-    const h = hashCol && t.columns.has(hashCol) ? `, total(length(${quoteIdent(hashCol)}))` : '';
-    const r = db.prepare(`SELECT count(*)${rid}${upd}${h} FROM ${quoteIdent(name)}`).raw().get() as unknown[];
-    parts.push(`${name}:${r.join(',')}`);
-  }
-  return parts.join('|');
-}
-
-/** Session key of a session id from the metadata tables, when the layout has one. */
-function sessionKeyStatement(db: Database.Database, schema: StoreSchema): Database.Statement | null {
-  if (schema.layout === 'windows') return db.prepare(`SELECT session_key FROM session_windows WHERE session_id = ?`).pluck();
-  const s = schema.tables.get('sessions');
-  if (schema.layout === 'sessions' && s) {
-    const id = s.columns.has('session_id') ? 'session_id' : s.columns.has('id') ? 'id' : null;
-    const key = s.columns.has('session_key') ? 'session_key' : s.columns.has('key') ? 'key' : null;
-    if (id && key) return db.prepare(`SELECT ${quoteIdent(key)} FROM sessions WHERE ${quoteIdent(id)} = ?`).pluck();
-  }
-  return null;
 }

@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3';
 import type { AuthProfileInfo, PollContext, SessionInfo } from '../../model.js';
 import { asRecord } from '../json-file.js';
 import { profilesFromStore } from '../auth-profiles.js';
-import { sessionInfoFromEntry } from '../session-index.js';
+import { sessionInfoFromEntry } from '../../parse/session-info.js';
 import { colOrNull, firstCol, quoteIdent, type StoreSchema, type TableInfo } from './schema.js';
 
 /** Large SessionEntry fields clawmeter never needs (prompt report, skills snapshot). */

@@ -15,8 +15,8 @@
 import type { QuotaObservation } from '../model.js';
 import { safeToken } from '../parse/session-kind.js';
 import { toEpochMs } from '../parse/transcript-line.js';
-import { asRecord } from '../sources/json-file.js';
-import { windowName } from '../sources/codex-rollouts.js';
+import { asRecord } from './json-file.js';
+import { windowName } from '../parse/codex-rate-limits.js';
 
 const LEGACY: Array<[string, string, number]> = [
   ['five_hour', 'claude', 300],

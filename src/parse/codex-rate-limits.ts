@@ -2,11 +2,11 @@
  * Rate-limit snapshots of Codex rollouts (`event_msg` / `token_count` `rate_limits`:
  * `limit_id`, `primary` / `secondary` with `used_percent`, `window_minutes`,
  * `resets_at` or `resets_in_seconds`, `plan_type`) and window names by duration.
- * Split out of codex-rollouts.ts, which re-exports them.
+ * Used by the rollout parser (`codex-rollout.ts`) and the quota poller; the rollout
+ * source re-exports them.
  */
-import { safeToken } from '../parse/session-kind.js';
-import { toEpochMs } from '../parse/transcript-line.js';
-import { asRecord } from './json-file.js';
+import { safeToken } from './session-kind.js';
+import { toEpochMs } from './transcript-line.js';
 
 export interface WindowObs {
   window: string;
@@ -21,6 +21,9 @@ export interface LimitObs {
   windows: WindowObs[];
 }
 
+function asRecord(v: unknown): Record<string, unknown> | null {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
