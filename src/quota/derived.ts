@@ -31,8 +31,8 @@ import {
 
 export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from '../labeling/fold.js';
 export const ESTIMATES_KEY = 'derived:quota-estimates';
-/** Quota rows with this limit carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
-export const REFRESH_LIMIT = '_refresh';
+import { REFRESH_LIMIT } from '../model.js';
+export { REFRESH_LIMIT };
 
 export interface QuotaEstimate {
   provider: string;
