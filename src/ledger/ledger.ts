@@ -11,15 +11,16 @@
  * (integrity.ts).
  *
  * Sinks read the in-memory read model (totals(), sessions(), ...), which is loaded
- * at open and updated after each commit: a scrape never touches the disk.
+ * at open and updated after each commit: a scrape never touches the disk. Reports
+ * and charts read through `reads` (typed queries, reads.ts; src/query/ on top).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { boundName, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
+import { boundName, MIN_PLAUSIBLE_TS_MS, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
-import { checkTotals, rebuildTotals } from './integrity.js';
+import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock } from './lock.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
@@ -27,6 +28,8 @@ import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
 import type { AuthRow, CommitBatch, CommitCall, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
+import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
+import { LedgerReads } from './reads.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -52,6 +55,9 @@ export class Ledger implements CursorReader {
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
+  private firstCallMs: number | null = null;
+  /** Typed read queries over the calls and their quarter-hour buckets (disk; never used by a scrape). */
+  readonly reads: LedgerReads;
   /** Bumped whenever the read model changes; sinks cache what they derive from it. */
   private ver = 0;
   private callRows = 0;
@@ -63,6 +69,7 @@ export class Ledger implements CursorReader {
     upsertCursor: Database.Statement;
     deleteCursor: Database.Statement;
     setMeta: Database.Statement;
+    upsertBucket: Database.Statement;
   };
 
   private constructor(
@@ -85,7 +92,9 @@ export class Ledger implements CursorReader {
       upsertCursor: db.prepare(`INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       deleteCursor: db.prepare(`DELETE FROM cursors WHERE key = ?`),
       setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      upsertBucket: BucketDeltas.prepare(db),
     };
+    this.reads = new LedgerReads(db);
     this.snaps = new Snapshots(db);
     this.failedRuns = new FailedRunTable(db);
     this.buckets = new WindowBuckets(db, this.now);
@@ -158,7 +167,8 @@ export class Ledger implements CursorReader {
       if (m.key === 'call_rows') this.callRows = Number(m.value);
     }
     const persisted = { totals: this.totalsMap, callRows: this.callRows, lastCallMs: this.lastCallMs };
-    const problems = checkTotals(this.db, persisted, this.now());
+    const sums = callSums(this.db);
+    const problems = checkTotals(this.db, persisted, this.now(), sums);
     if (problems.length > 0) {
       const r = rebuildTotals(this.db, this.now());
       this.totalsMap = r.totals;
@@ -170,6 +180,15 @@ export class Ledger implements CursorReader {
         calls: r.callRows,
       });
     }
+    const bucketProblems = checkBuckets(this.db, sums);
+    if (bucketProblems.length > 0) {
+      rebuildBuckets(this.db);
+      this.notify('warn', 'ledger quarter-hour buckets disagreed with its calls; rebuilt them from the calls', {
+        problems: bucketProblems.length,
+        first: bucketProblems[0],
+      });
+    }
+    this.firstCallMs = this.reads.firstCallMs();
   }
 
   // ---- CursorReader -------------------------------------------------------
@@ -217,6 +236,8 @@ export class Ledger implements CursorReader {
     let duplicates = 0;
     let rejected = 0;
     let lastCall = this.lastCallMs;
+    let firstCall = this.firstCallMs;
+    const buckets = new BucketDeltas(this.stmts.upsertBucket);
     const nowMs = this.now();
     let publishSnapshots: () => void = () => undefined;
 
@@ -255,6 +276,8 @@ export class Ledger implements CursorReader {
         inserted++;
         added.push(c);
         if (plausibleTimestamp(c.tsMs, nowMs) && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
+        if (c.tsMs >= MIN_PLAUSIBLE_TS_MS && (firstCall === null || c.tsMs < firstCall)) firstCall = c.tsMs;
+        buckets.add(c);
         const key = callDimsKey(c);
         let t = deltas.get(key);
         if (!t) {
@@ -265,6 +288,7 @@ export class Ledger implements CursorReader {
         addCall(t, c);
       }
       for (const [key, t] of deltas) this.stmts.upsertTotals.run(key, JSON.stringify(t));
+      buckets.write();
       if (inserted > 0) {
         this.stmts.setMeta.run('call_rows', String(this.callRows + inserted));
         if (lastCall !== null) this.stmts.setMeta.run('last_call_ms', String(lastCall));
@@ -289,6 +313,7 @@ export class Ledger implements CursorReader {
     for (const c of added) this.buckets.add(c);
     this.callRows += inserted;
     this.lastCallMs = lastCall;
+    this.firstCallMs = firstCall;
     for (const [key, cur] of batch.cursors ?? []) {
       if (cur === null) this.cursorMap.delete(key);
       else this.cursorMap.set(key, cur);
@@ -322,6 +347,11 @@ export class Ledger implements CursorReader {
     return this.lastCallMs;
   }
 
+  /** The oldest plausible call time: the start time of the cumulative sums (OTLP). */
+  firstCallTimestampMs(): number | null {
+    return this.firstCallMs;
+  }
+
   callCount(): number {
     return this.callRows;
   }
@@ -350,11 +380,6 @@ export class Ledger implements CursorReader {
 
   windows(): WindowRow[] {
     return this.windowCache;
-  }
-
-  /** Direct query access for reports and tests (reads disk; never used by a scrape). */
-  query<T>(sql: string, ...params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
   }
 
   close(): void {

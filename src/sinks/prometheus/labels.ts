@@ -1,59 +1,13 @@
 /**
- * Label values and sample lists shared by every family: PII scrubbing, account
- * names, the length bound every label value passes through, the finite-value
- * guard, and accumulation into deterministic, sorted sample lists.
+ * Label values and sample lists shared by every family: the privacy rules (PII
+ * scrubbing, account names, the length bound; src/labeling/privacy.ts, shared with
+ * the query API), the finite-value guard, and accumulation into deterministic,
+ * sorted sample lists.
  */
-import { shortHash } from '../../parse/transcript-line.js';
+import { MAX_LABEL_LENGTH, boundLabel } from '../../labeling/privacy.js';
 import { sorted, type Labels, type Sample } from './exposition.js';
 
-const EMAIL = /[^\s:@/"]+@[^\s:@/"]+\.[^\s:@/"]+/g;
-const scrubCache = new Map<string, string>();
-
-/**
- * Free-text label values (model, provider, agent, profile names) come from
- * transcripts, folder names and auth stores; an email-shaped part becomes
- * `email-<8 chars of its SHA-256>`, and any other `@` an underscore.
- */
-export function scrub(v: string): string {
-  if (!v.includes('@')) return v;
-  let out = scrubCache.get(v);
-  if (out === undefined) {
-    out = v.replace(EMAIL, (m) => `email-${shortHash(m.toLowerCase(), 8)}`).replace(/@/g, '_');
-    if (scrubCache.size < 10_000) scrubCache.set(v, out);
-  }
-  return out;
-}
-
-/** Profile name (after `provider:`) with emails hashed, or the email itself when allowed. */
-export function accountLabel(profileId: string, email: string | null, showEmails: boolean): string {
-  const name = profileId.includes(':') ? profileId.slice(profileId.indexOf(':') + 1) : profileId;
-  if (showEmails) return email ?? name;
-  return scrub(name) || 'unknown';
-}
-
-/** Longest label value exported; longer ones are cut and end with a hash of the whole. */
-export const MAX_LABEL_LENGTH = 128;
-const HASH_LENGTH = 10;
-const boundCache = new Map<string, string>();
-
-/**
- * A label value of at most MAX_LABEL_LENGTH characters: a longer one keeps its
- * start and ends with `~` and 10 characters of the SHA-256 of the whole value, so
- * distinct values stay distinct (never split inside a UTF-16 surrogate pair).
- */
-export function boundLabel(v: string): string {
-  if (v.length <= MAX_LABEL_LENGTH) return v;
-  let out = boundCache.get(v);
-  if (out === undefined) {
-    let cut = MAX_LABEL_LENGTH - HASH_LENGTH - 1;
-    const c = v.charCodeAt(cut - 1);
-    if (c >= 0xd800 && c <= 0xdbff) cut--;
-    out = `${v.slice(0, cut)}~${shortHash(v, HASH_LENGTH)}`;
-    if (boundCache.size >= 10_000) boundCache.clear();
-    boundCache.set(v, out);
-  }
-  return out;
-}
+export { scrub, accountLabel, MAX_LABEL_LENGTH, boundLabel } from '../../labeling/privacy.js';
 
 /**
  * The last guard before exposition, applied to every family: label values are
