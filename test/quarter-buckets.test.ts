@@ -41,21 +41,21 @@ function assertBucketsMatch(file: string, what: string): number {
   const want = new Map<string, number[]>();
   for (const c of sqlRead<CallRow>(ledger, `SELECT * FROM calls`)) {
     const k = [Math.floor(c.ts_ms / Q) * Q, c.agent, c.kind, c.channel, c.chat_type, c.provider, c.model, c.error_category ?? '', c.source].join('|');
-    const v = want.get(k) ?? [0, 0, 0, 0, 0, 0, 0];
+    const v = want.get(k) ?? [0, 0, 0, 0, 0, 0, 0, 0];
     const cost = c.cost_usd ?? 0;
-    [1, c.input, c.output, c.cache_read, c.cache_write, cost, c.cost_estimated ? cost : 0].forEach((x, i) => (v[i] += x));
+    [c.error_category ? 0 : 1, c.error_category ? 1 : 0, c.input, c.output, c.cache_read, c.cache_write, cost, c.cost_estimated ? cost : 0].forEach((x, i) => (v[i] += x));
     want.set(k, v);
   }
   const got = new Map<string, number[]>();
   for (const b of sqlRead<Record<string, number | string>>(ledger, `SELECT * FROM call_buckets`)) {
     const k = [b.start_ms, b.agent, b.kind, b.channel, b.chat_type, b.provider, b.model, b.error_category, b.source].join('|');
-    got.set(k, [b.calls, b.input, b.output, b.cache_read, b.cache_write, b.cost_usd, b.cost_estimated_usd] as number[]);
+    got.set(k, [b.messages, b.errors, b.input, b.output, b.cache_read, b.cache_write, b.cost_usd, b.cost_estimated_usd] as number[]);
   }
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `${what}: bucket keys`);
   for (const [k, v] of want) {
     const g = got.get(k)!;
-    for (let i = 0; i < 5; i++) assert.equal(g[i], v[i], `${what}: ${k} field ${i}`);
-    for (let i = 5; i < 7; i++) assert.ok(Math.abs(g[i] - v[i]) < 1e-9, `${what}: ${k} cost ${i}`);
+    for (let i = 0; i < 6; i++) assert.equal(g[i], v[i], `${what}: ${k} field ${i}`);
+    for (let i = 6; i < 8; i++) assert.ok(Math.abs(g[i] - v[i]) < 1e-9, `${what}: ${k} cost ${i}`);
   }
   return want.size;
 }

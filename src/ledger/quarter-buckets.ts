@@ -26,7 +26,7 @@ export const BUCKETS_DDL = `
     start_ms INTEGER NOT NULL,
     agent TEXT NOT NULL, kind TEXT NOT NULL, channel TEXT NOT NULL, chat_type TEXT NOT NULL,
     provider TEXT NOT NULL, model TEXT NOT NULL, error_category TEXT NOT NULL, source TEXT NOT NULL,
-    calls INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
+    messages INTEGER NOT NULL, errors INTEGER NOT NULL, input INTEGER NOT NULL, output INTEGER NOT NULL,
     cache_read INTEGER NOT NULL, cache_write INTEGER NOT NULL,
     cost_usd REAL NOT NULL, cost_estimated_usd REAL NOT NULL,
     PRIMARY KEY (start_ms, agent, kind, channel, chat_type, provider, model, error_category, source)
@@ -39,10 +39,10 @@ const DIM_COLS = 'agent, kind, channel, chat_type, provider, model, error_catego
 /** The whole table recomputed from the calls (one INSERT ... SELECT; the caller's transaction). */
 function fill(db: Database.Database): void {
   db.exec(`DELETE FROM call_buckets`);
-  db.exec(`INSERT INTO call_buckets (start_ms, ${DIM_COLS}, calls, input, output, cache_read, cache_write, cost_usd, cost_estimated_usd)
+  db.exec(`INSERT INTO call_buckets (start_ms, ${DIM_COLS}, messages, errors, input, output, cache_read, cache_write, cost_usd, cost_estimated_usd)
     SELECT ts_ms - (((ts_ms % ${QUARTER_MS}) + ${QUARTER_MS}) % ${QUARTER_MS}) AS q,
       agent, kind, channel, chat_type, provider, model, coalesce(error_category, '') AS ec, source,
-      count(*), sum(input), sum(output), sum(cache_read), sum(cache_write), total(cost_usd),
+      sum(coalesce(error_category, '') = ''), sum(coalesce(error_category, '') != ''), sum(input), sum(output), sum(cache_read), sum(cache_write), total(cost_usd),
       total(CASE WHEN cost_estimated = 1 THEN cost_usd END)
     FROM calls GROUP BY q, agent, kind, channel, chat_type, provider, model, ec, source`);
 }
@@ -69,7 +69,7 @@ function near(a: number, b: number): boolean {
 export function checkBuckets(db: Database.Database, calls: CallSums): string[] {
   const b = db
     .prepare(
-      `SELECT coalesce(sum(calls), 0) AS messages, coalesce(sum(input), 0) AS input, coalesce(sum(output), 0) AS output,
+      `SELECT coalesce(sum(messages + errors), 0) AS messages, coalesce(sum(input), 0) AS input, coalesce(sum(output), 0) AS output,
          coalesce(sum(cache_read), 0) AS cacheRead, coalesce(sum(cache_write), 0) AS cacheWrite,
          total(cost_usd) AS costUsd, total(cost_estimated_usd) AS costEstimatedUsd FROM call_buckets`,
     )
@@ -84,7 +84,7 @@ export function checkBuckets(db: Database.Database, calls: CallSums): string[] {
   return out;
 }
 
-type Delta = [calls: number, input: number, output: number, cacheRead: number, cacheWrite: number, cost: number, costEst: number];
+type Delta = [messages: number, errors: number, input: number, output: number, cacheRead: number, cacheWrite: number, cost: number, costEst: number];
 
 /** The bucket changes of one commit: add() each inserted call, then write() inside the transaction. */
 export class BucketDeltas {
@@ -93,9 +93,9 @@ export class BucketDeltas {
   constructor(private readonly upsert: Database.Statement) {}
 
   static prepare(db: Database.Database): Database.Statement {
-    return db.prepare(`INSERT INTO call_buckets (start_ms, ${DIM_COLS}, calls, input, output, cache_read, cache_write, cost_usd, cost_estimated_usd)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (start_ms, ${DIM_COLS}) DO UPDATE SET calls = calls + excluded.calls, input = input + excluded.input,
+    return db.prepare(`INSERT INTO call_buckets (start_ms, ${DIM_COLS}, messages, errors, input, output, cache_read, cache_write, cost_usd, cost_estimated_usd)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (start_ms, ${DIM_COLS}) DO UPDATE SET messages = messages + excluded.messages, errors = errors + excluded.errors, input = input + excluded.input,
         output = output + excluded.output, cache_read = cache_read + excluded.cache_read, cache_write = cache_write + excluded.cache_write,
         cost_usd = cost_usd + excluded.cost_usd, cost_estimated_usd = cost_estimated_usd + excluded.cost_estimated_usd`);
   }
@@ -104,15 +104,15 @@ export class BucketDeltas {
     const key = [quarterOf(c.tsMs), c.agent, c.kind, c.channel, c.chatType, c.provider, c.model, c.errorCategory ?? '', c.source];
     const k = key.join('\u0000');
     let e = this.deltas.get(k);
-    if (!e) this.deltas.set(k, (e = { key, d: [0, 0, 0, 0, 0, 0, 0] }));
+    if (!e) this.deltas.set(k, (e = { key, d: [0, 0, 0, 0, 0, 0, 0, 0] }));
     const cost = c.costUsd ?? 0;
-    e.d[0] += 1;
-    e.d[1] += c.input;
-    e.d[2] += c.output;
-    e.d[3] += c.cacheRead;
-    e.d[4] += c.cacheWrite;
-    e.d[5] += cost;
-    if (c.costEstimated) e.d[6] += cost;
+    e.d[c.errorCategory ? 1 : 0] += 1;
+    e.d[2] += c.input;
+    e.d[3] += c.output;
+    e.d[4] += c.cacheRead;
+    e.d[5] += c.cacheWrite;
+    e.d[6] += cost;
+    if (c.costEstimated) e.d[7] += cost;
   }
 
   write(): void {

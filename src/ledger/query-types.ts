@@ -34,10 +34,12 @@ export interface Measures {
 export type GroupRow = Partial<Record<Dimension, string>> & Measures;
 
 /** A raw aggregate row from the ledger: the interval it belongs to, dimension values, sums. */
-export interface IntervalRow extends Measures {
+export interface IntervalRow {
   /** index of the interval in the edges passed to the query */
   i: number;
-  dims: Partial<Record<Dimension, string>>;
+  /** values of the grouped dimensions, in the order they were asked for */
+  dims: string[];
+  sums: Measures;
 }
 
 /** One failed call, newest first in recentErrors(). */

@@ -33,9 +33,7 @@ const CALL_COL: Record<Dimension, string> = {
   errorCategory: `coalesce(c.error_category, '')`,
 };
 
-const BUCKET_SUMS = `sum(CASE WHEN b.error_category = '' THEN b.calls ELSE 0 END) AS messages,
-  sum(CASE WHEN b.error_category != '' THEN b.calls ELSE 0 END) AS errors,
-  sum(b.input) AS input, sum(b.output) AS output, sum(b.cache_read) AS cacheRead, sum(b.cache_write) AS cacheWrite,
+const BUCKET_SUMS = `sum(b.messages) AS messages, sum(b.errors) AS errors, sum(b.input) AS input, sum(b.output) AS output, sum(b.cache_read) AS cacheRead, sum(b.cache_write) AS cacheWrite,
   total(b.cost_usd) AS costUsd, total(b.cost_estimated_usd) AS costEstimatedUsd`;
 const CALL_SUMS = `sum(coalesce(c.error_category, '') = '') AS messages, sum(coalesce(c.error_category, '') != '') AS errors,
   sum(c.input) AS input, sum(c.output) AS output, sum(c.cache_read) AS cacheRead, sum(c.cache_write) AS cacheWrite,
@@ -132,32 +130,47 @@ export class LedgerReads {
     by: Dimension[],
     where: Filter | undefined,
   ): void {
-    const params: unknown[] = [JSON.stringify(intervals)];
     const dimSel = by.map((d, n) => `, ${col[d]} AS d${n}`).join('');
-    const group = ['iv.i', ...by.map((d) => col[d])].join(', ');
-    const sql = `WITH iv(i, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
-      SELECT iv.i AS i${dimSel}, ${sums}
-      FROM iv CROSS JOIN ${table} WHERE ${ts} >= iv.lo AND ${ts} < iv.hi${whereSql(where, col, params)}
-      GROUP BY ${group}`;
-    for (const r of this.stmt(sql).iterate(...params) as IterableIterator<Record<string, number | string>>) {
-      const dims: Partial<Record<Dimension, string>> = {};
-      by.forEach((d, n) => (dims[d] = r[`d${n}`] as string));
-      const input = r.input as number;
-      const output = r.output as number;
-      const cacheRead = r.cacheRead as number;
-      const cacheWrite = r.cacheWrite as number;
+    let sql: string;
+    let params: unknown[];
+    if (intervals.length === 1) {
+      // one range (totals): a plain range scan, cheaper than the join below
+      const [[i, lo, hi]] = intervals;
+      params = [lo, hi];
+      const w = whereSql(where, col, params);
+      const group = by.length > 0 ? ` GROUP BY ${by.map((d) => col[d]).join(', ')}` : '';
+      sql = `SELECT ${Number(i)} AS i${dimSel}, ${sums} FROM ${table} WHERE ${ts} >= ? AND ${ts} < ?${w}${group}`;
+    } else {
+      // the intervals as a JSON list joined to the range index: one statement for any number of them
+      params = [JSON.stringify(intervals)];
+      const w = whereSql(where, col, params);
+      const group = ['iv.i', ...by.map((d) => col[d])].join(', ');
+      sql = `WITH iv(i, lo, hi) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))
+        SELECT iv.i AS i${dimSel}, ${sums}
+        FROM iv CROSS JOIN ${table} WHERE ${ts} >= iv.lo AND ${ts} < iv.hi${w}
+        GROUP BY ${group}`;
+    }
+    const n = by.length;
+    for (const r of this.stmt(sql).raw(true).iterate(...params) as IterableIterator<unknown[]>) {
+      if (r[n + 1] === null) continue; // no group and no row: sum() of nothing
+      const input = r[n + 3] as number;
+      const output = r[n + 4] as number;
+      const cacheRead = r[n + 5] as number;
+      const cacheWrite = r[n + 6] as number;
       out.push({
-        i: r.i as number,
-        dims,
-        messages: r.messages as number,
-        errors: r.errors as number,
-        input,
-        output,
-        cacheRead,
-        cacheWrite,
-        totalTokens: input + output + cacheRead + cacheWrite,
-        costUsd: r.costUsd as number,
-        costEstimatedUsd: r.costEstimatedUsd as number,
+        i: r[0] as number,
+        dims: r.slice(1, n + 1) as string[],
+        sums: {
+          messages: r[n + 1] as number,
+          errors: r[n + 2] as number,
+          input,
+          output,
+          cacheRead,
+          cacheWrite,
+          totalTokens: input + output + cacheRead + cacheWrite,
+          costUsd: r[n + 7] as number,
+          costEstimatedUsd: r[n + 8] as number,
+        },
       });
     }
   }

@@ -120,22 +120,24 @@ export class UsageQueries {
 
   /** Adds raw interval rows into one row per (interval, public dims), sorted by interval then dims. */
   private merge(rows: IntervalRow[], by: Dimension[]): Array<{ i: number; row: GroupRow }> {
-    const acc = new Map<string, { i: number; key: string; row: GroupRow }>();
+    const scrubAt = by.map((d) => SCRUBBED.has(d));
+    const acc = new Map<string, { i: number; key: string; dims: string[]; m: Measures }>();
     for (const r of rows) {
-      const dims: Partial<Record<Dimension, string>> = {};
-      for (const d of by) dims[d] = SCRUBBED.has(d) ? scrub(r.dims[d] ?? '') : (r.dims[d] ?? '');
-      const key = by.map((d) => dims[d]).join('\u0000');
+      const dims = scrubAt.some(Boolean) ? r.dims.map((v, n) => (scrubAt[n] ? scrub(v) : v)) : r.dims;
+      const key = dims.join('\u0000');
       const k = `${r.i}\u0001${key}`;
       let e = acc.get(k);
-      if (!e) acc.set(k, (e = { i: r.i, key, row: { ...dims, ...emptyMeasures() } }));
-      addMeasures(e.row, r);
+      if (!e) acc.set(k, (e = { i: r.i, key, dims, m: emptyMeasures() }));
+      addMeasures(e.m, r.sums);
     }
-    const out = [...acc.values()].sort((a, b) => a.i - b.i || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const e of out) {
-      e.row.costUsd = money(e.row.costUsd);
-      e.row.costEstimatedUsd = money(e.row.costEstimatedUsd);
-    }
-    return out;
+    const sorted = [...acc.values()].sort((a, b) => a.i - b.i || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return sorted.map((e) => {
+      const row: Partial<Record<Dimension, string>> = {};
+      by.forEach((d, n) => (row[d] = e.dims[n]));
+      e.m.costUsd = money(e.m.costUsd);
+      e.m.costEstimatedUsd = money(e.m.costEstimatedUsd);
+      return { i: e.i, row: Object.assign(row, e.m) };
+    });
   }
 
   private bucketed(edges: number[], by: Dimension[], where: Filter | undefined): Array<{ i: number; row: GroupRow }> {
