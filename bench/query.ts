@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     const results = cases.map(([name, f]) => ({ name, ...time(f) }));
     ledger.close();
     const worst = Math.max(...results.map((r) => r.p99));
+    const worstMedian = Math.max(...results.map((r) => r.median));
     const rows = results.map((r) => `| ${r.name} | ${r.rows} | **${r.median.toFixed(2)}** | ${r.p99.toFixed(2)} |`).join('\n');
     const section = `${QUERY_MARK_START}
 ## Query API
@@ -77,8 +78,9 @@ async function main(): Promise<void> {
 Produced by \`npm run bench:query\` (\`BENCH_MB=${mb}\`) on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores,
 Node ${process.version}: a ledger of ${truth.calls} calls over 30 days (${(cold.bytes / 1048576).toFixed(0)} MB of transcripts),
 ${bucketRows} quarter-hour bucket rows; ledger open (totals and bucket checks) ${openMs.toFixed(0)} ms. Each query ran ${RUNS} times after
-two warm-ups, in one process, on this shared 2-core machine. Target: under 100 ms (worst p99 here: ${worst.toFixed(1)} ms,
-${worst < 100 ? 'met' : '**not met**'}).
+two warm-ups, in one process, on this shared 2-core machine (other work running beside it). Target: under
+100 ms; worst median here ${worstMedian.toFixed(1)} ms (${worstMedian < 100 ? 'met' : '**not met**'}), worst p99 ${worst.toFixed(1)} ms
+(${worst < 100 ? 'met' : '**not met**'}).
 
 | query | rows | median ms | p99 ms |
 |---|---|---|---|
