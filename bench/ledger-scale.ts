@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
 import type { LedgerCall } from '../src/model.js';
 import { candidateText } from '../src/parse/transcript-line.js';
@@ -64,16 +65,16 @@ try {
   ledger = Ledger.open(dir);
   const first = ms(() => ledger.refreshWindows(windows, now), 1);
   const incremental = ms(() => ledger.refreshWindows(windows, now + 1000));
+  const raw = new Database(ledger.file, { readonly: true });
   const full = ms(() => {
     for (const w of windows) {
-      ledger.query(
+      raw.prepare(
         `SELECT provider, model, count(*) AS messages, sum(input), sum(output), sum(cache_read), sum(cache_write)
          FROM calls WHERE ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error' GROUP BY provider, model`,
-        now - w.ms,
-        now,
-      );
+      ).all(now - w.ms, now);
     }
   });
+  raw.close();
   ledger.close();
 
   const text = 'lorem ipsum dolor sit amet, "quoted" \\ text '.repeat(200);

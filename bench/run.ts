@@ -114,7 +114,7 @@ export async function stopDuringColdIngest(stateArgs: string[]): Promise<number>
   }
 }
 
-async function ensureJsonlHistory(mb: number): Promise<{ stateDir: string; truth: GroundTruth }> {
+export async function ensureJsonlHistory(mb: number): Promise<{ stateDir: string; truth: GroundTruth }> {
   const dir = path.join(benchDir(), `jsonl-${mb}mb`);
   const marker = path.join(dir, 'truth.json');
   if (fs.existsSync(marker)) return { stateDir: path.join(dir, 'state'), truth: JSON.parse(fs.readFileSync(marker, 'utf8')) };
@@ -260,7 +260,14 @@ async function main(): Promise<void> {
     notes.push(`SQLite bench not run: ${(err as Error).message}`);
   }
   const md = markdown(results, notes);
-  if (!process.env.BENCH_NO_WRITE) fs.writeFileSync(path.join(REPO, 'docs/benchmarks.md'), md);
+  if (!process.env.BENCH_NO_WRITE) {
+    // keep the query section `npm run bench:query` wrote (bench/query.ts)
+    const file = path.join(REPO, 'docs/benchmarks.md');
+    const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const a = old.indexOf('<!-- query-bench -->');
+    const b = old.indexOf('<!-- /query-bench -->');
+    fs.writeFileSync(file, a >= 0 && b > a ? `${md.trimEnd()}\n\n${old.slice(a, b + '<!-- /query-bench -->'.length)}\n` : md);
+  }
   console.log(md);
 }
 

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAnthropicUsage } from '../src/sources/anthropic-usage.js';
-import { tmpDir } from './helpers.js';
+import { tmpDir, sqlRead } from './helpers.js';
 import { allSources, harness } from './sqlite-helpers.js';
 
 const THREAD = '019b2a10-5c3e-7d41-9a6f-2f1c0e8b7a02';
@@ -48,7 +48,7 @@ test('Codex 0.160 cache writes count as cache_write; rollouts without them are u
   ]);
   const h = harness(path.join(root, 'data'), allSources([state]));
   await h.cycle();
-  const rows = h.ledger.query<{ input: number; cache_read: number; cache_write: number; output: number }>(
+  const rows = sqlRead<{ input: number; cache_read: number; cache_write: number; output: number }>(h.ledger,
     `SELECT input, cache_read, cache_write, output FROM calls ORDER BY ts_ms`,
   );
   assert.deepEqual(rows, [
@@ -62,7 +62,7 @@ test('Codex 0.160 cache writes count as cache_write; rollouts without them are u
     { input_tokens: 100, cached_input_tokens: 80, cache_write_input_tokens: 500, output_tokens: 5, total_tokens: 105 }), done]);
   const h2 = harness(path.join(root2, 'data'), allSources([state2]));
   await h2.cycle();
-  assert.deepEqual(h2.ledger.query(`SELECT input, cache_read, cache_write FROM calls`), [{ input: 0, cache_read: 80, cache_write: 20 }]);
+  assert.deepEqual(sqlRead(h2.ledger, `SELECT input, cache_read, cache_write FROM calls`), [{ input: 0, cache_read: 80, cache_write: 20 }]);
   h.ledger.close();
   h2.ledger.close();
 });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { Ledger } from '../src/ledger/ledger.js';
-import { assistantLine, headerLine, makeState, tmpDir, totalsOf, userLine } from './helpers.js';
+import { assistantLine, headerLine, makeState, tmpDir, totalsOf, userLine, sqlRead } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/clawmeter.js');
 
@@ -60,7 +60,7 @@ test('kill -9 at random moments, then restart: totals equal a clean run', async 
   assert.equal(final.code, 0);
   const l = Ledger.open(killedData);
   const t = totalsOf(l);
-  const rows = l.query<{ n: number }>('SELECT count(*) AS n FROM calls')[0].n;
+  const rows = sqlRead<{ n: number }>(l, 'SELECT count(*) AS n FROM calls')[0].n;
   l.close();
   assert.ok(kills >= 1, 'at least one run was killed mid-way');
   assert.equal(t.calls, expected, `after ${kills} kills`);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
 import { createIngestor } from '../src/ingest/pipeline.js';
 import { Logger } from '../src/util/log.js';
@@ -13,6 +14,19 @@ const created: string[] = [];
 process.on('exit', () => {
   for (const d of created) fs.rmSync(d, { recursive: true, force: true });
 });
+
+/**
+ * Reads a ledger's SQLite file directly, on a read-only connection of its own (the
+ * ledger itself offers no raw SQL: see src/ledger/reads.ts).
+ */
+export function sqlRead<T = Record<string, unknown>>(ledger: { file: string }, sql: string, ...params: unknown[]): T[] {
+  const db = new Database(ledger.file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}
 
 /** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(prefix = 'clawmeter-test-'): string {

@@ -19,7 +19,7 @@ import { zstdDecompress } from '../src/sources/zstd.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { zstdRawFrame } from '../src/demo/sqlite-store.js';
 import type { PollContext } from '../src/model.js';
-import { FIXTURES, tmpDir, totalsOf } from './helpers.js';
+import { FIXTURES, tmpDir, totalsOf, sqlRead } from './helpers.js';
 import { allSources, harness, type Harness } from './sqlite-helpers.js';
 
 const REAL = path.join(FIXTURES, 'openclaw-real/v2026.9.6-state-db');
@@ -66,7 +66,7 @@ function identitiesOf(store: string, withCold: boolean): Set<string> {
   return ids;
 }
 
-const ledgerIds = (h: Harness) => new Set(h.ledger.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM calls`).map((r) => r.dedupe_key));
+const ledgerIds = (h: Harness) => new Set(sqlRead<{ dedupe_key: string }>(h.ledger, `SELECT dedupe_key FROM calls`).map((r) => r.dedupe_key));
 
 test('shared auth store (state-db, real 9.6): every agent inherits it, API keys visible, cooldowns read, no secret leaves', async () => {
   const root = tmpDir();
@@ -152,7 +152,7 @@ test('cold storage (real 9.6): a first install counts the cold file; restore and
   assert.deepEqual([...ledgerIds(h)].sort(), [...expected].sort());
   // By hand: store rows chatcmpl-fake-3/-4/-5 (203+204+205 in, 7+11+7 out), cold file -1/-2 (201+202 in, 7+7 out), 1000 cache read each.
   assert.deepEqual(totalsOf(h.ledger), { calls: 5, messages: 5, errors: 0, input: 1015, output: 39, cacheRead: 5000, cacheWrite: 0 });
-  const old = h.ledger.query<{ n: number; kind: string }>(`SELECT count(*) AS n, max(seed_kind) AS kind FROM calls WHERE source = 'cold'`);
+  const old = sqlRead<{ n: number; kind: string }>(h.ledger, `SELECT count(*) AS n, max(seed_kind) AS kind FROM calls WHERE source = 'cold'`);
   assert.equal(old[0].n, 2, 'two calls came from the cold file');
   assert.notEqual(old[0].kind, 'unknown', 'cold calls get the session labels of the store');
   // Restore + later turns: the store file is replaced by the final one (new inode), the cold file stays.
@@ -241,7 +241,7 @@ test('agent database registry: a relocated store (and its cold/ beside it) is re
   assert.equal(names.length, 2, 'main (found both ways) once, worker once');
   const h = harness(path.join(root, 'data'), allSources([st]));
   await h.cycle();
-  const byAgent = Object.fromEntries(h.ledger.query<{ agent: string; n: number }>(`SELECT agent, count(*) AS n FROM calls GROUP BY agent`).map((r) => [r.agent, r.n]));
+  const byAgent = Object.fromEntries(sqlRead<{ agent: string; n: number }>(h.ledger, `SELECT agent, count(*) AS n FROM calls GROUP BY agent`).map((r) => [r.agent, r.n]));
   // main: its 7 calls (its cold file's two are duplicates of restored rows); worker: its store's call; worker's
   // copy of the cold file adds nothing (identities are global).
   assert.deepEqual(byAgent, { main: 7, worker: 1 });

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FIXTURES, tmpDir, totalsOf } from './helpers.js';
+import { FIXTURES, tmpDir, totalsOf, sqlRead } from './helpers.js';
 import { allSources, harness, loggedIssues } from './sqlite-helpers.js';
 
 const REAL = path.join(FIXTURES, 'openclaw-real/v2026.9.6-sqlite/openclaw-agent.fixture.sqlite');
@@ -73,7 +73,7 @@ async function read(stateDir: string, dataDir: string) {
   await h.cycle();
   const out = {
     totals: totalsOf(h.ledger),
-    calls: h.ledger.query(`SELECT dedupe_key, agent, seed_kind, kind, channel, chat_type FROM calls ORDER BY dedupe_key`),
+    calls: sqlRead(h.ledger, `SELECT dedupe_key, agent, seed_kind, kind, channel, chat_type FROM calls ORDER BY dedupe_key`),
     sessions: h.ledger
       .sessions()
       .map((s) => `${s.origin} ${s.sessionKey} ${s.sessionId} ${s.active} ${s.kind} ${s.channel}`)

@@ -8,7 +8,7 @@ import { zstdDecompress } from '../src/sources/zstd.js';
 import { sessionCursorPrefix } from '../src/sources/sqlite-store.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { OpenClawStore, zstdRawFrame } from '../src/demo/sqlite-store.js';
-import { assistantLine, FIXTURES, headerLine, tmpDir, totalsOf, userLine } from './helpers.js';
+import { assistantLine, FIXTURES, headerLine, tmpDir, totalsOf, userLine, sqlRead } from './helpers.js';
 import { allSources, harness, newStore, storePath, storeSources } from './sqlite-helpers.js';
 
 const REAL = path.join(FIXTURES, 'openclaw-real/v2026.9.6-sqlite');
@@ -64,18 +64,18 @@ test('real OpenClaw 2026.9.6 store: exact totals, zstd event, store archive, lab
   const t = totalsOf(h.ledger);
   assert.deepEqual(t, { calls: 9, messages: 8, errors: 1, input: 1716, output: 60, cacheRead: 8000, cacheWrite: 0 });
   const byStop = Object.fromEntries(
-    h.ledger.query<{ stop_reason: string; n: number }>(`SELECT stop_reason, count(*) AS n FROM calls GROUP BY stop_reason`).map((r) => [r.stop_reason, r.n]),
+    sqlRead<{ stop_reason: string; n: number }>(h.ledger, `SELECT stop_reason, count(*) AS n FROM calls GROUP BY stop_reason`).map((r) => [r.stop_reason, r.n]),
   );
   assert.deepEqual(byStop, { error: 1, stop: 7, toolUse: 1 });
-  const cost = h.ledger.query<{ c: number }>(`SELECT sum(cost_usd) AS c FROM calls`)[0].c;
+  const cost = sqlRead<{ c: number }>(h.ledger, `SELECT sum(cost_usd) AS c FROM calls`)[0].c;
   assert.ok(Math.abs(cost - 0.002636) < 1e-9, `cost ${cost}`);
   // The same calls a parser finds in the dumps, no more, no less.
-  const ledgerIds = new Set(h.ledger.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM calls`).map((r) => r.dedupe_key));
+  const ledgerIds = new Set(sqlRead<{ dedupe_key: string }>(h.ledger, `SELECT dedupe_key FROM calls`).map((r) => r.dedupe_key));
   assert.deepEqual([...ledgerIds].sort(), [...identitiesFromDumps()].sort());
   // The delete archive exists twice (store row and file): read both, counted once.
   assert.ok(first.duplicates >= 2, `duplicates ${first.duplicates}`);
   // Every call has a session label; none is "unknown".
-  const kinds = h.ledger.query<{ seed_kind: string; source: string }>(`SELECT DISTINCT seed_kind, source FROM calls ORDER BY 1, 2`);
+  const kinds = sqlRead<{ seed_kind: string; source: string }>(h.ledger, `SELECT DISTINCT seed_kind, source FROM calls ORDER BY 1, 2`);
   assert.deepEqual(kinds, [{ seed_kind: 'main', source: 'sqlite' }]);
   // Sessions: one per session id, only the current windows are active.
   const sessions = h.ledger.sessions().filter((s) => s.origin === 'sqlite');
@@ -141,7 +141,7 @@ test('older 2026.7.2-beta layout: sessions/session_entries/transcript_events, ge
   assert.equal(t.messages, 3);
   assert.equal(t.errors, 1);
   assert.equal(t.input, 60);
-  const labels = h.ledger.query<{ channel: string; chat_type: string; seed_kind: string; n: number }>(
+  const labels = sqlRead<{ channel: string; chat_type: string; seed_kind: string; n: number }>(h.ledger,
     `SELECT channel, chat_type, seed_kind, count(*) AS n FROM calls GROUP BY 1, 2, 3 ORDER BY 1`,
   );
   assert.deepEqual(labels, [
@@ -188,7 +188,7 @@ test('newer layout: O(new rows) cycles, zstd events, reset in place, rollover, d
   await h.cycle();
   assert.equal(totalsOf(h.ledger).messages, 5);
   assert.equal(h.stats.linesRead - lines, 2);
-  assert.equal(h.ledger.query<{ n: number }>(`SELECT count(*) AS n FROM calls`)[0].n, 5, 'reset marker is not a call, nothing recounted');
+  assert.equal(sqlRead<{ n: number }>(h.ledger, `SELECT count(*) AS n FROM calls`)[0].n, 5, 'reset marker is not a call, nothing recounted');
 
   // Idle rollover: new generation for the key.
   store.rollover(key, 's2', { channel: 'webchat' }, 5_000);
@@ -325,8 +325,8 @@ test('credentials from auth_profile_store/auth_profile_state; secrets never leav
   assert.deepEqual(or.failureCounts, { rate_limit: 3 });
   const everything =
     JSON.stringify(h.ledger.authProfiles()) +
-    JSON.stringify(h.ledger.query(`SELECT * FROM snapshots`)) +
-    JSON.stringify(h.ledger.query(`SELECT * FROM cursors`)) +
+    JSON.stringify(sqlRead(h.ledger, `SELECT * FROM snapshots`)) +
+    JSON.stringify(sqlRead(h.ledger, `SELECT * FROM cursors`)) +
     new MetricsRenderer(h.ledger, h.stats, { version: 't', demo: false, showAccountEmails: false, maxSeries: 1000 }).render() +
     h.logs.join('\n');
   assert.ok(!everything.includes('SECRET'), 'no secret in the ledger, its cursors, the metrics or the logs');

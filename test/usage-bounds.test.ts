@@ -14,7 +14,7 @@ import { Ledger } from '../src/ledger/ledger.js';
 import { parseTranscriptLine, parseRecord, candidateText } from '../src/parse/transcript-line.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { MAX_NAME_LENGTH, boundName } from '../src/bounds.js';
-import { assistantLine, headerLine, ingestOnce, makeState, tmpDir, totalsOf } from './helpers.js';
+import { assistantLine, headerLine, ingestOnce, makeState, tmpDir, totalsOf, sqlRead } from './helpers.js';
 
 function line(usage: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   const base = JSON.parse(assistantLine()) as { message: Record<string, unknown> } & Record<string, unknown>;
@@ -101,7 +101,7 @@ test('three recent calls with 5e18 tokens never break the window refresh; the le
   assert.deepEqual(r.ledger.commit({ calls: [call, { ...call, dedupeKey: 'y', input: Infinity }] }), { inserted: 0, duplicates: 0, rejected: 2 });
   // an out-of-bounds cost estimate is dropped, the call kept
   assert.deepEqual(r.ledger.commit({ calls: [{ ...call, dedupeKey: 'z', input: 10, costUsd: 1e7, costEstimated: true }] }), { inserted: 1, duplicates: 0 });
-  assert.equal(r.ledger.query<{ c: number | null }>(`SELECT cost_usd AS c FROM calls WHERE dedupe_key = 'z'`)[0].c, null);
+  assert.equal(sqlRead<{ c: number | null }>(r.ledger, `SELECT cost_usd AS c FROM calls WHERE dedupe_key = 'z'`)[0].c, null);
   r.ledger.close();
 });
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Ledger, type WindowRow } from '../src/ledger/ledger.js';
 import type { LedgerCall } from '../src/model.js';
-import { tmpDir } from './helpers.js';
+import { tmpDir, sqlRead } from './helpers.js';
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed. */
 function rng(seed: number): () => number {
@@ -31,7 +31,7 @@ const WINDOWS = [
 function fullQuery(ledger: Ledger, nowMs: number): WindowRow[] {
   const out: WindowRow[] = [];
   for (const w of WINDOWS) {
-    const rows = ledger.query<Omit<WindowRow, 'window'>>(
+    const rows = sqlRead<Omit<WindowRow, 'window'>>(ledger,
       `SELECT provider, model, count(*) AS messages, total(input) AS input, total(output) AS output,
          total(cache_read) AS cacheRead, total(cache_write) AS cacheWrite
        FROM calls WHERE ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error' GROUP BY provider, model ORDER BY provider, model`,

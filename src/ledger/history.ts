@@ -2,12 +2,13 @@
  * The ledger's history replayed in time order, for `clawmeter backfill`: at each
  * step time T, the totals (calls with ts <= T, aggregated exactly like the read
  * model's totals) and the rolling windows ending at T (like refreshWindows()).
- * Reads the calls table through Ledger.query in keyset-paged chunks, so memory
+ * Reads the calls table through the ledger's typed reads (reads.ts) in keyset-paged chunks, so memory
  * stays bounded by the open window, not by the ledger size.
  */
 import type { Ledger, TotalsRow, WindowRow } from './ledger.js';
 import type { WindowSpec } from './windows.js';
 import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
+import type { HistoryCallRow } from './reads.js';
 
 export interface HistoryStep {
   tsMs: number;
@@ -17,48 +18,20 @@ export interface HistoryStep {
   lastCallMs: number | null;
 }
 
-interface CallRow {
-  id: number;
-  ts_ms: number;
-  agent: string;
-  seed_kind: string;
-  kind: string;
-  channel: string;
-  chat_type: string;
-  provider: string;
-  model: string;
-  input: number;
-  output: number;
-  cache_read: number;
-  cache_write: number;
-  cost_usd: number | null;
-  cost_estimated: number;
-  stop_reason: string;
-  error_category: string | null;
-  latency_ms: number | null;
-}
+type CallRow = HistoryCallRow;
 
 const PAGE = 20_000;
 
 /** The ledger's call time range, or null when it has no call. */
 export function callTimeRange(ledger: Ledger): { firstMs: number; lastMs: number } | null {
-  const r = ledger.query<{ lo: number | null; hi: number | null }>(`SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM calls WHERE ts_ms > 0`)[0];
-  return r && r.lo !== null && r.hi !== null ? { firstMs: r.lo, lastMs: r.hi } : null;
+  return ledger.reads.timeRange();
 }
 
 function* callsUpTo(ledger: Ledger, untilMs: number): Generator<CallRow> {
   let lastTs = -Infinity;
   let lastId = -1;
   for (;;) {
-    const rows = ledger.query<CallRow>(
-      `SELECT id, ts_ms, agent, seed_kind, kind, channel, chat_type, provider, model, input, output, cache_read, cache_write,
-         cost_usd, cost_estimated, stop_reason, error_category, latency_ms
-       FROM calls WHERE ts_ms <= ? AND (ts_ms > ? OR (ts_ms = ? AND id > ?)) ORDER BY ts_ms, id LIMIT ${PAGE}`,
-      untilMs,
-      lastTs === -Infinity ? -1e18 : lastTs,
-      lastTs === -Infinity ? -1e18 : lastTs,
-      lastId,
-    );
+    const rows = ledger.reads.callsPage(untilMs, lastTs === -Infinity ? -1e18 : lastTs, lastId, PAGE);
     for (const r of rows) yield r;
     if (rows.length < PAGE) return;
     lastTs = rows[rows.length - 1].ts_ms;

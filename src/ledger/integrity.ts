@@ -30,15 +30,15 @@ function near(a: number, b: number): boolean {
 
 const FIELDS = ['messages', 'input', 'output', 'cacheRead', 'cacheWrite', 'costUsd', 'costEstimatedUsd', 'latencyCount', 'latencySumSeconds'] as const;
 
+export type CallSums = Record<(typeof FIELDS)[number], number>;
+
 /**
- * Returns what disagrees between the persisted totals and the calls table ([] when
- * intact). The calls are summed in one scan without sorting (a GROUP BY over the
- * eight dimensions costs ten times more at 200k calls); the totals rows are summed
- * in memory, and each must hold finite, non-negative numbers.
+ * The calls table summed in one scan without sorting (a GROUP BY over the eight
+ * dimensions costs ten times more at 200k calls); also checks the quarter-hour
+ * buckets (quarter-buckets.ts).
  */
-export function checkTotals(db: Database.Database, p: Persisted, nowMs: number): string[] {
-  const problems: string[] = [];
-  const a = db
+export function callSums(db: Database.Database): CallSums {
+  return db
     .prepare(
       `SELECT count(*) AS messages, total(input) AS input, total(output) AS output, total(cache_read) AS cacheRead,
          total(cache_write) AS cacheWrite, total(cost_usd) AS costUsd,
@@ -46,7 +46,16 @@ export function checkTotals(db: Database.Database, p: Persisted, nowMs: number):
          count(latency_ms) AS latencyCount, total(latency_ms) / 1000.0 AS latencySumSeconds
        FROM calls`,
     )
-    .get() as Record<(typeof FIELDS)[number], number>;
+    .get() as CallSums;
+}
+
+/**
+ * Returns what disagrees between the persisted totals and the calls' sums ([] when
+ * intact). The totals rows are summed in memory, and each must hold finite,
+ * non-negative numbers.
+ */
+export function checkTotals(db: Database.Database, p: Persisted, nowMs: number, a: CallSums = callSums(db)): string[] {
+  const problems: string[] = [];
   const sum = Object.fromEntries(FIELDS.map((f) => [f, 0])) as Record<(typeof FIELDS)[number], number>;
   for (const t of p.totals.values()) {
     for (const f of FIELDS) {

@@ -11,15 +11,16 @@
  * (integrity.ts).
  *
  * Sinks read the in-memory read model (totals(), sessions(), ...), which is loaded
- * at open and updated after each commit: a scrape never touches the disk.
+ * at open and updated after each commit: a scrape never touches the disk. Reports
+ * and charts read through `reads` (typed queries, reads.ts; src/query/ on top).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { MIN_PLAUSIBLE_TS_MS, boundName, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
+import { boundName, MIN_PLAUSIBLE_TS_MS, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
-import { checkTotals, rebuildTotals } from './integrity.js';
+import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock } from './lock.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
@@ -27,6 +28,8 @@ import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
 import type { AuthRow, CommitBatch, CommitCall, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
+import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
+import { LedgerReads } from './reads.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -52,8 +55,9 @@ export class Ledger implements CursorReader {
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
-  /** the oldest plausible call time: the start of the ledger-derived cumulative families */
   private firstCallMs: number | null = null;
+  /** Typed read queries over the calls and their quarter-hour buckets (disk; never used by a scrape). */
+  readonly reads: LedgerReads;
   /** Bumped whenever the read model changes; sinks cache what they derive from it. */
   private ver = 0;
   private callRows = 0;
@@ -65,6 +69,7 @@ export class Ledger implements CursorReader {
     upsertCursor: Database.Statement;
     deleteCursor: Database.Statement;
     setMeta: Database.Statement;
+    upsertBucket: Database.Statement;
   };
 
   private constructor(
@@ -87,7 +92,9 @@ export class Ledger implements CursorReader {
       upsertCursor: db.prepare(`INSERT INTO cursors (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       deleteCursor: db.prepare(`DELETE FROM cursors WHERE key = ?`),
       setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      upsertBucket: BucketDeltas.prepare(db),
     };
+    this.reads = new LedgerReads(db);
     this.snaps = new Snapshots(db);
     this.failedRuns = new FailedRunTable(db);
     this.buckets = new WindowBuckets(db, this.now);
@@ -159,10 +166,9 @@ export class Ledger implements CursorReader {
       if (m.key === 'last_call_ms') this.lastCallMs = Number(m.value);
       if (m.key === 'call_rows') this.callRows = Number(m.value);
     }
-    // Indexed (calls_ts): one seek, also on a large ledger.
-    this.firstCallMs = (this.db.prepare(`SELECT min(ts_ms) AS lo FROM calls WHERE ts_ms >= ?`).get(MIN_PLAUSIBLE_TS_MS) as { lo: number | null }).lo;
     const persisted = { totals: this.totalsMap, callRows: this.callRows, lastCallMs: this.lastCallMs };
-    const problems = checkTotals(this.db, persisted, this.now());
+    const sums = callSums(this.db);
+    const problems = checkTotals(this.db, persisted, this.now(), sums);
     if (problems.length > 0) {
       const r = rebuildTotals(this.db, this.now());
       this.totalsMap = r.totals;
@@ -174,6 +180,15 @@ export class Ledger implements CursorReader {
         calls: r.callRows,
       });
     }
+    const bucketProblems = checkBuckets(this.db, sums);
+    if (bucketProblems.length > 0) {
+      rebuildBuckets(this.db);
+      this.notify('warn', 'ledger quarter-hour buckets disagreed with its calls; rebuilt them from the calls', {
+        problems: bucketProblems.length,
+        first: bucketProblems[0],
+      });
+    }
+    this.firstCallMs = this.reads.firstCallMs();
   }
 
   // ---- CursorReader -------------------------------------------------------
@@ -222,6 +237,7 @@ export class Ledger implements CursorReader {
     let rejected = 0;
     let lastCall = this.lastCallMs;
     let firstCall = this.firstCallMs;
+    const buckets = new BucketDeltas(this.stmts.upsertBucket);
     const nowMs = this.now();
     let publishSnapshots: () => void = () => undefined;
 
@@ -260,7 +276,8 @@ export class Ledger implements CursorReader {
         inserted++;
         added.push(c);
         if (plausibleTimestamp(c.tsMs, nowMs) && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
-        if (plausibleTimestamp(c.tsMs, nowMs) && (firstCall === null || c.tsMs < firstCall)) firstCall = Math.round(c.tsMs);
+        if (c.tsMs >= MIN_PLAUSIBLE_TS_MS && (firstCall === null || c.tsMs < firstCall)) firstCall = c.tsMs;
+        buckets.add(c);
         const key = callDimsKey(c);
         let t = deltas.get(key);
         if (!t) {
@@ -271,6 +288,7 @@ export class Ledger implements CursorReader {
         addCall(t, c);
       }
       for (const [key, t] of deltas) this.stmts.upsertTotals.run(key, JSON.stringify(t));
+      buckets.write();
       if (inserted > 0) {
         this.stmts.setMeta.run('call_rows', String(this.callRows + inserted));
         if (lastCall !== null) this.stmts.setMeta.run('last_call_ms', String(lastCall));
@@ -329,7 +347,7 @@ export class Ledger implements CursorReader {
     return this.lastCallMs;
   }
 
-  /** The oldest plausible call time (the start time of cumulative sums), or null when empty. */
+  /** The oldest plausible call time: the start time of the cumulative sums (OTLP). */
   firstCallTimestampMs(): number | null {
     return this.firstCallMs;
   }
@@ -362,11 +380,6 @@ export class Ledger implements CursorReader {
 
   windows(): WindowRow[] {
     return this.windowCache;
-  }
-
-  /** Direct query access for reports and tests (reads disk; never used by a scrape). */
-  query<T>(sql: string, ...params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
   }
 
   close(): void {

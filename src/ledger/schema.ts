@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { LedgerUnavailable } from './errors.js';
 import { privateFile } from './lock.js';
+import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts. */
+export const SCHEMA_VERSION = 2;
 
 const DDL = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,7 +43,7 @@ const DDL = `
   CREATE TABLE IF NOT EXISTS snapshots (kind TEXT NOT NULL, origin_key TEXT NOT NULL, rows_json TEXT NOT NULL,
     PRIMARY KEY (kind, origin_key));
   CREATE TABLE IF NOT EXISTS session_ids (map_key TEXT PRIMARY KEY, info_json TEXT NOT NULL);
-`;
+${BUCKETS_DDL}`;
 
 const HEADER = Buffer.from('SQLite format 3\u0000', 'latin1');
 
@@ -126,7 +128,8 @@ export function openLedgerFile(file: string, nowMs: number): Database.Database {
         'upgrade clawmeter, or use another --data-dir',
       );
     }
-    db.exec(DDL); // tables added since the file was made (none yet; keeps old files current)
+    db.exec(DDL); // tables and indexes added since the file was made
+    migrateBuckets(db, Number(row.value), SCHEMA_VERSION);
     return db;
   } catch (err) {
     db?.close();

@@ -157,16 +157,8 @@ export class DerivedStateSource implements Source {
   }
 
   private count(provider: string, pattern: string | null, sinceMs: number, nowMs: number): { n: number; topModel: string | null } {
-    const aliases = QUOTA_PROVIDER_ALIASES[provider] ?? [provider];
-    const params: unknown[] = [...aliases, sinceMs, nowMs];
-    let sql = `SELECT model, count(*) AS n FROM calls WHERE provider IN (${aliases.map(() => '?').join(', ')})
-      AND ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error'`;
-    if (pattern) {
-      sql += ` AND lower(model) LIKE ?`;
-      params.push(pattern);
-    }
-    sql += ` GROUP BY model ORDER BY n DESC, model`;
-    const rows = this.ledger.query<{ model: string; n: number }>(sql, ...params);
+    const providers = QUOTA_PROVIDER_ALIASES[provider] ?? [provider];
+    const rows = this.ledger.reads.completedByModel({ providers, modelLike: pattern, sinceMs, untilMs: nowMs });
     return { n: rows.reduce((s, r) => s + r.n, 0), topModel: rows[0]?.model ?? null };
   }
 
