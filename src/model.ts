@@ -87,6 +87,11 @@ export interface QuotaObservation {
   resetsAtMs: number | null;
   observedAtMs: number;
   plan: string | null;
+  /**
+   * Which account of the provider the report is for: `default`, or a short hash of
+   * the account's identity (src/labeling/privacy.ts quotaAccount); absent = `default`.
+   */
+  account?: string;
 }
 
 /** The `limit` of quota observations that carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */
