@@ -24,6 +24,15 @@ export interface ParsedCall {
   errorCategory: string | null;
   /** entry timestamp minus message.timestamp when both are known and plausible. */
   latencyMs: number | null;
+  /** A second name of the call, for pairings identities cannot express (src/ledger/call-aliases.ts). */
+  alias?: CallAlias;
+}
+
+/** An alias of a call and which side of the pairing it comes from. */
+export interface CallAlias {
+  key: string;
+  /** OpenClaw's mirror row, or Codex's rollout. */
+  side: 'mirror' | 'rollout';
 }
 
 /** A model call with its session context, ready to be committed to the ledger. */

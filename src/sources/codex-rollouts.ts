@@ -35,7 +35,8 @@
  * duplicate. Every other call of the turn exists only in the rollout and gets
  * its own identity (thread + cumulative totals), so rollout-only usage is
  * counted exactly once across re-reads, renames into `archived_sessions/` and
- * copies of the same thread in several homes.
+ * copies of the same thread in several homes. Rollouts without turn ids pair with
+ * the mirror by a usage alias instead (see the rollout parser).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,7 +45,7 @@ import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unch
 import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
 import { shortHash } from '../parse/transcript-line.js';
 import type { LimitObs } from '../parse/codex-rate-limits.js';
-import { CODEX_PROVIDER, RolloutParser, emptyState, sniff, type RolloutState } from '../parse/codex-rollout.js';
+import { CODEX_PROVIDER, RolloutParser, emptyState, holdsCall, sniff, type RolloutState } from '../parse/codex-rollout.js';
 import { openRegular } from './safe-open.js';
 import { DEFAULT_ACCOUNT, quotaAccount } from '../labeling/privacy.js';
 
@@ -267,7 +268,7 @@ export class CodexRolloutsSource implements Source {
       const stale = st.mtimeMs < ctx.nowMs() - this.staleTurnMs;
       if (cur && unchanged(st, cur, offset) && pendingCursors.length === 0) {
         // Nothing new. Close a turn that never got its end marker once the file went quiet.
-        if (stale && state.pending) {
+        if (stale && holdsCall(state)) {
           const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
           parser.closeTurn(null);
           yield this.batch(file, [...parser.calls], [[key, { ...cur, state }]], 0, 0, 0);
@@ -336,7 +337,7 @@ export class CodexRolloutsSource implements Source {
         lines = 0;
       }
     }
-    if (stale && state.pending && partial === 0) parser.closeTurn(null);
+    if (stale && holdsCall(state) && partial === 0) parser.closeTurn(null);
     yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor(true)]], bytes, lines, 1);
   }
 }
