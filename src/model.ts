@@ -24,6 +24,15 @@ export interface ParsedCall {
   errorCategory: string | null;
   /** entry timestamp minus message.timestamp when both are known and plausible. */
   latencyMs: number | null;
+  /** A second name of the call, for pairings identities cannot express (src/ledger/call-aliases.ts). */
+  alias?: CallAlias;
+}
+
+/** An alias of a call and which side of the pairing it comes from. */
+export interface CallAlias {
+  key: string;
+  /** OpenClaw's mirror row, or Codex's rollout. */
+  side: 'mirror' | 'rollout';
 }
 
 /** A model call with its session context, ready to be committed to the ledger. */
@@ -87,6 +96,11 @@ export interface QuotaObservation {
   resetsAtMs: number | null;
   observedAtMs: number;
   plan: string | null;
+  /**
+   * Which account of the provider the report is for: `default`, or a short hash of
+   * the account's identity (src/labeling/privacy.ts quotaAccount); absent = `default`.
+   */
+  account?: string;
 }
 
 /** The `limit` of quota observations that carry the poller's refresh result (usedRatio 1 = ok, 0 = failed). */

@@ -26,6 +26,7 @@ function lineIdentity(text: string): string | null {
   return r.kind === 'call' ? r.call.dedupeKey : null;
 }
 import { FIXTURES, copyDir, tmpDir } from './helpers.js';
+import { quotaAccount } from '../src/labeling/privacy.js';
 
 const RF = path.join(FIXTURES, 'rollouts');
 const THREAD = '019b2a10-5c3e-7d41-9a6f-2f1c0e8b7a01';
@@ -120,13 +121,13 @@ test('quota from rollouts: durations not slots, and a window that disappears sto
   fs.writeFileSync(file, fs.readFileSync(path.join(RF, 'turn1-part.jsonl')));
   await ingest(state, ledger);
   let text = render(ledger);
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="5h"\} 0\.13$/m);
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="7d"\} 0\.41$/m);
-  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{limit="codex",provider="openai-codex",window="5h"\\} ${R5}$`, 'm'));
-  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{limit="codex",provider="openai-codex",window="7d"\\} ${R7}$`, 'm'));
+  assert.match(text, /^openclaw_quota_used_ratio\{account="default",limit="codex",provider="openai-codex",window="5h"\} 0\.13$/m);
+  assert.match(text, /^openclaw_quota_used_ratio\{account="default",limit="codex",provider="openai-codex",window="7d"\} 0\.41$/m);
+  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{account="default",limit="codex",provider="openai-codex",window="5h"\\} ${R5}$`, 'm'));
+  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{account="default",limit="codex",provider="openai-codex",window="7d"\\} ${R7}$`, 'm'));
   assert.match(
     text,
-    new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{limit="codex",provider="openai-codex",window="5h"\\} ${Date.parse('2026-11-20T10:00:09Z') / 1000}$`, 'm'),
+    new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{account="default",limit="codex",provider="openai-codex",window="5h"\\} ${Date.parse('2026-11-20T10:00:09Z') / 1000}$`, 'm'),
   );
   // Turn 2 appended: its usable snapshot has only the weekly window (the one after it has none and is ignored).
   fs.appendFileSync(file, fs.readFileSync(path.join(RF, 'turn2-part.jsonl')));
@@ -134,7 +135,7 @@ test('quota from rollouts: durations not slots, and a window that disappears sto
   text = render(ledger);
   assert.doesNotMatch(text, /^openclaw_quota_[a-z_]+\{[^}]*window="5h"/m, 'the 5h window is gone, not 0');
   assert.match(text, /^openclaw_usage_window_messages\{model="gpt-5\.3-codex",provider="openai-codex",window="5h"\} 3$/m);
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="7d"\} 0\.42$/m);
+  assert.match(text, /^openclaw_quota_used_ratio\{account="default",limit="codex",provider="openai-codex",window="7d"\} 0\.42$/m);
   assert.doesNotMatch(text, /primary|secondary/);
   const rows = ledger.quota();
   assert.equal(rows.length, 1);
@@ -245,14 +246,20 @@ test('a reached limit: used ratio 1, nothing left; per-model limit families keep
   const ledger = Ledger.open(path.join(root, 'data'));
   await ingest(state, ledger);
   const text = render(ledger);
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="5h"\} 1$/m);
-  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{limit="codex",provider="openai-codex",window="5h"\\} ${R5B}$`, 'm'));
-  assert.match(text, /^openclaw_quota_messages_left_estimate\{limit="codex",provider="openai-codex",window="5h"\} 0$/m);
+  // Each Codex home is its own account: the CLI-backend home is a hash of its path, never the name.
+  const WORK = quotaAccount('cli-auth/codex/work');
+  assert.match(WORK, /^a-[A-Za-z0-9_-]{8}$/);
+  assert.doesNotMatch(text, /account="[^"]*work/);
+  assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${WORK}",limit="codex",provider="openai-codex",window="5h"\\} 1$`, 'm'));
+  assert.match(text, new RegExp(`^openclaw_quota_resets_at_timestamp_seconds\\{account="${WORK}",limit="codex",provider="openai-codex",window="5h"\\} ${R5B}$`, 'm'));
+  assert.match(text, new RegExp(`^openclaw_quota_messages_left_estimate\\{account="${WORK}",limit="codex",provider="openai-codex",window="5h"\\} 0$`, 'm'));
   // weekly: 45% used by the 4 calls the ledger counted since the week began -> 4 * 0.55 / 0.45 = 4.9
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="7d"\} 0\.45$/m);
-  assert.match(text, /^openclaw_quota_messages_left_estimate\{limit="codex",provider="openai-codex",window="7d"\} 5$/m);
-  assert.match(text, /^openclaw_quota_used_ratio\{limit="codex_bengalfox",provider="openai-codex",window="5h"\} 0\.2$/m);
-  assert.doesNotMatch(text, /openclaw_quota_messages_left_estimate\{limit="codex_bengalfox"/, 'no estimate when we cannot tell which calls count');
+  assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${WORK}",limit="codex",provider="openai-codex",window="7d"\\} 0\\.45$`, 'm'));
+  assert.match(text, new RegExp(`^openclaw_quota_messages_left_estimate\\{account="${WORK}",limit="codex",provider="openai-codex",window="7d"\\} 5$`, 'm'));
+  assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${WORK}",limit="codex_bengalfox",provider="openai-codex",window="5h"\\} 0\\.2$`, 'm'));
+  assert.doesNotMatch(text, new RegExp(`openclaw_quota_messages_left_estimate\\{account="${WORK}",limit="codex_bengalfox"`), 'no estimate when we cannot tell which calls count');
+  // The agent's own codex-home keeps its own report: the two homes do not collide.
+  assert.match(text, /^openclaw_quota_used_ratio\{account="default",limit="codex",provider="openai-codex",window="7d"\} 0\.42$/m);
   assert.equal(codexTotals(ledger).messages, 4);
   ledger.close();
 });

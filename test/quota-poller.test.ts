@@ -18,6 +18,11 @@ import { Logger } from '../src/util/log.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { QuotaPoller, parseAnthropicUsage, parseCodexUsage } from '../src/sources/quota-poller.js';
 import { tmpDir } from './helpers.js';
+import { quotaAccount } from '../src/labeling/privacy.js';
+
+/** The quota `account` of the two polled profiles: a hash of the profile id, never the id. */
+const CODEX_ACCT = quotaAccount('openai-codex:default');
+const CLAUDE_ACCT = quotaAccount('anthropic:work');
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const CODEX_TOKEN = 'tok-codex-SECRET-access';
@@ -175,12 +180,12 @@ test('polls both providers with the right headers, at most once per 5 minutes, i
 
     await ingestor.trigger();
     let text = render(ledger, now);
-    assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="5h"\} 0\.25$/m);
-    assert.match(text, /^openclaw_quota_used_ratio\{limit="codex",provider="openai-codex",window="7d"\} 0\.6$/m);
-    assert.match(text, /^openclaw_quota_used_ratio\{limit="codex_bengalfox",provider="openai-codex",window="5h"\} 0\.05$/m);
-    assert.match(text, /^openclaw_quota_used_ratio\{limit="claude",provider="anthropic",window="5h"\} 0\.37$/m);
-    assert.match(text, /^openclaw_quota_used_ratio\{limit="claude_opus",provider="anthropic",window="7d"\} 0\.8$/m);
-    assert.match(text, new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{limit="claude",provider="anthropic",window="5h"\\} ${NOW / 1000}$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${CODEX_ACCT}",limit="codex",provider="openai-codex",window="5h"\\} 0\\.25$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${CODEX_ACCT}",limit="codex",provider="openai-codex",window="7d"\\} 0\\.6$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${CODEX_ACCT}",limit="codex_bengalfox",provider="openai-codex",window="5h"\\} 0\\.05$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${CLAUDE_ACCT}",limit="claude",provider="anthropic",window="5h"\\} 0\\.37$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_used_ratio\\{account="${CLAUDE_ACCT}",limit="claude_opus",provider="anthropic",window="7d"\\} 0\\.8$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{account="${CLAUDE_ACCT}",limit="claude",provider="anthropic",window="5h"\\} ${NOW / 1000}$`, 'm'));
     assert.match(text, /^openclaw_quota_refresh_success\{provider="anthropic"\} 1$/m);
     assert.match(text, /^openclaw_quota_refresh_success\{provider="openai-codex"\} 1$/m);
 
@@ -194,9 +199,9 @@ test('polls both providers with the right headers, at most once per 5 minutes, i
     text = render(ledger, now);
     assert.match(text, /^openclaw_quota_refresh_success\{provider="anthropic"\} 0$/m);
     assert.match(text, /^openclaw_quota_refresh_success\{provider="openai-codex"\} 1$/m);
-    assert.doesNotMatch(text, /^openclaw_quota_[a-z_]+\{limit="codex",provider="openai-codex",window="7d"\}/m, 'the weekly window is gone');
+    assert.doesNotMatch(text, /^openclaw_quota_[a-z_]+\{account="[^"]*",limit="codex",provider="openai-codex",window="7d"\}/m, 'the weekly window is gone');
     // the last good anthropic report stays, with its observation time
-    assert.match(text, new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{limit="claude",provider="anthropic",window="5h"\\} ${NOW / 1000}$`, 'm'));
+    assert.match(text, new RegExp(`^openclaw_quota_observed_at_timestamp_seconds\\{account="${CLAUDE_ACCT}",limit="claude",provider="anthropic",window="5h"\\} ${NOW / 1000}$`, 'm'));
 
     // Nothing secret anywhere.
     const all = logLines.join('\n') + '\n' + text + JSON.stringify(ledger.quota());

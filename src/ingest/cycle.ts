@@ -379,6 +379,7 @@ export class Ingestor {
         chatType: labels.chatType,
         source: labels.source,
         costEstimated,
+        ...(c.alias ? { alias: c.alias } : {}),
       };
     };
   }

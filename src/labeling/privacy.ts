@@ -30,6 +30,18 @@ export function accountLabel(profileId: string, email: string | null, showEmails
   return scrub(name) || 'unknown';
 }
 
+/** The account of quota reports that name none (and of the agent's own `codex-home`). */
+export const DEFAULT_ACCOUNT = 'default';
+
+/**
+ * The `account` label of the quota families: a short hash of an account identity
+ * (an auth profile id, a Codex home's path under the agent), never the identity
+ * itself, which may hold an email or an account id.
+ */
+export function quotaAccount(identity: string | null): string {
+  return identity === null || identity === DEFAULT_ACCOUNT ? DEFAULT_ACCOUNT : `a-${shortHash(`account\u0000${identity}`, 8)}`;
+}
+
 /** Longest label value exported; longer ones are cut and end with a hash of the whole. */
 export const MAX_LABEL_LENGTH = 128;
 const HASH_LENGTH = 10;

@@ -28,6 +28,7 @@ import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
 import type { AuthRow, CommitBatch, CommitCall, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
+import { CallAliasTable } from './call-aliases.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
 
@@ -52,6 +53,7 @@ export class Ledger implements CursorReader {
   private totalsMap = new Map<string, TotalsRow>();
   private snaps: Snapshots;
   private readonly failedRuns: FailedRunTable;
+  private readonly aliases: CallAliasTable;
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
@@ -97,6 +99,7 @@ export class Ledger implements CursorReader {
     this.reads = new LedgerReads(db);
     this.snaps = new Snapshots(db);
     this.failedRuns = new FailedRunTable(db);
+    this.aliases = new CallAliasTable(db);
     this.buckets = new WindowBuckets(db, this.now);
     this.load();
   }
@@ -248,6 +251,11 @@ export class Ledger implements CursorReader {
           rejected++;
           continue;
         }
+        // A call already counted under the other side's identity (see call-aliases.ts).
+        if (c.alias && this.aliases.isDuplicate(c.alias, c.dedupeKey)) {
+          duplicates++;
+          continue;
+        }
         const res = this.stmts.insertCall.run(
           c.dedupeKey,
           c.tsMs,
@@ -274,6 +282,7 @@ export class Ledger implements CursorReader {
           continue;
         }
         inserted++;
+        if (c.alias) this.aliases.record(c.alias, c.dedupeKey);
         added.push(c);
         if (plausibleTimestamp(c.tsMs, nowMs) && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
         if (c.tsMs >= MIN_PLAUSIBLE_TS_MS && (firstCall === null || c.tsMs < firstCall)) firstCall = c.tsMs;

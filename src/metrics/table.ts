@@ -105,15 +105,15 @@ export const METRICS = {
     'Turns that ended before any model request (run-failed-before-reply), by bounded category (auth_cooldown, billing_cooldown, error categories)'),
 
   // ---- quota: provider-reported windows (rollouts, opt-in polling) -----------
-  quotaUsedRatio: def('quota', '1', 'openclaw.quota.used_ratio', 'quota', 'openclaw_quota_used_ratio', 'gauge', ['limit', 'provider', 'window'],
+  quotaUsedRatio: def('quota', '1', 'openclaw.quota.used_ratio', 'quota', 'openclaw_quota_used_ratio', 'gauge', ['account', 'limit', 'provider', 'window'],
     'Share of the provider quota window used (0..1), as last reported by the provider'),
-  quotaResetsAt: def('quota', 'seconds', 'openclaw.quota.resets_at', 'quota', 'openclaw_quota_resets_at_timestamp_seconds', 'gauge', ['limit', 'provider', 'window'],
+  quotaResetsAt: def('quota', 'seconds', 'openclaw.quota.resets_at', 'quota', 'openclaw_quota_resets_at_timestamp_seconds', 'gauge', ['account', 'limit', 'provider', 'window'],
     'Unix time at which the provider says the quota window resets'),
-  quotaObservedAt: def('quota', 'seconds', 'openclaw.quota.observed_at', 'quota', 'openclaw_quota_observed_at_timestamp_seconds', 'gauge', ['limit', 'provider', 'window'],
+  quotaObservedAt: def('quota', 'seconds', 'openclaw.quota.observed_at', 'quota', 'openclaw_quota_observed_at_timestamp_seconds', 'gauge', ['account', 'limit', 'provider', 'window'],
     'Unix time of the provider report the quota gauges come from'),
   quotaRefreshSuccess: def('quota', '1', 'openclaw.quota.refresh.success', 'quota', 'openclaw_quota_refresh_success', 'gauge', ['provider'],
     '1 if the last live quota poll (--poll-quota) of every profile of the provider succeeded, else 0'),
-  quotaMessagesLeft: def('quota', '1', 'openclaw.quota.messages_left', 'estimates', 'openclaw_quota_messages_left_estimate', 'gauge', ['limit', 'provider', 'window'],
+  quotaMessagesLeft: def('quota', '1', 'openclaw.quota.messages_left', 'estimates', 'openclaw_quota_messages_left_estimate', 'gauge', ['account', 'limit', 'provider', 'window'],
     'Estimate of model calls left in the quota window (from the used ratio and the ledger, else the rate card); an estimate'),
 
   // ---- auth health: non-secret auth-profile state ----------------------------

@@ -14,12 +14,18 @@
  *   and is then emitted under `codexTurnIdentity(thread, turn)`, the identity the
  *   transcript parser gives OpenClaw's mirror row of the same call. Every other call
  *   gets its own identity (thread + cumulative totals).
+ * - **Turnless rollouts** (older Codex, no turn ids): turns are segments between
+ *   `task_started` and `task_complete`. A segment's latest call is held back the same
+ *   way and then emitted under its own identity with the alias
+ *   `codexUsageAlias(thread, usage)`, which the mirror row carries too: the ledger
+ *   counts the pair once (src/ledger/call-aliases.ts).
  * - **Quota.** Per limit id the latest usable `rate_limits` snapshot is kept in the state.
  */
 import type { ParsedCall } from '../model.js';
 import { callIdentity, codexTurnIdentity, toEpochMs } from './transcript-line.js';
 import { safeToken } from './session-kind.js';
 import { parseRateLimits, type LimitObs } from './codex-rate-limits.js';
+import { codexUsageAlias } from './codex-alias.js';
 
 /** Provider label for ChatGPT-subscription Codex usage (calls and quota). */
 export const CODEX_PROVIDER = 'openai-codex';
@@ -49,7 +55,14 @@ export interface RolloutState {
   /** Last cumulative total_token_usage, as "in/cached/out/reasoning/total". */
   prevTotal: string | null;
   pending: PendingCall | null;
+  /** Turnless rollouts: the latest call of the running segment (absent in cursors written before). */
+  segment?: ParsedCall | null;
   limits: Record<string, LimitObs>;
+}
+
+/** Whether the state holds a call back until its turn or segment ends. */
+export function holdsCall(state: RolloutState): boolean {
+  return state.pending !== null || (state.segment ?? null) !== null;
 }
 
 function num(v: unknown): number | null {
@@ -97,8 +110,20 @@ export class RolloutParser {
     return p === null || p.toLowerCase() === 'openai' ? CODEX_PROVIDER : safeToken(p);
   }
 
-  /** Commits the pending call as its turn's final call. */
+  /**
+   * Commits the held call of a turnless segment as its last call: its identity is
+   * its own, and it carries the usage alias of OpenClaw's mirror row of the turn.
+   */
+  private closeSegment(): void {
+    const c = this.state.segment ?? null;
+    if (!c) return;
+    this.state.segment = null;
+    this.calls.push({ ...c, alias: codexUsageAlias(this.thread(), c, 'rollout') });
+  }
+
+  /** Commits the pending call as its turn's final call (`null`: whatever turn or segment is open). */
   closeTurn(turn: string | null): void {
+    if (turn === null) this.closeSegment();
     const p = this.state.pending;
     if (!p || (turn !== null && p.turn !== turn)) return;
     this.state.pending = null;
@@ -143,10 +168,12 @@ export class RolloutParser {
     }
     switch (payload.type) {
       case 'task_started':
+        if (!str(payload.turn_id)) this.closeSegment(); // older Codex: turns are only bracketed by task events
         this.startTurn(str(payload.turn_id));
         return;
       case 'task_complete':
       case 'turn_aborted':
+        this.closeSegment();
         this.closeTurn(str(payload.turn_id));
         return;
       case 'token_count':
@@ -232,7 +259,9 @@ export class RolloutParser {
       latencyMs: null,
     };
     if (this.state.turn === null) {
-      this.calls.push(call); // no turn ids (older Codex): nothing to pair with a mirror
+      // No turn ids (older Codex): the segment's latest call is held back; it pairs with the mirror by usage.
+      if (this.state.segment) this.calls.push(this.state.segment);
+      this.state.segment = call;
       return;
     }
     if (this.state.pending) {

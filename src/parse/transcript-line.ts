@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import { boundName } from '../bounds.js';
 import type { ParsedCall } from '../model.js';
 import { categorizeError } from './error-category.js';
+import { codexUsageAlias } from './codex-alias.js';
 import { jsonValueEnd } from './json-span.js';
 import { readUsage } from './usage.js';
 
@@ -247,22 +248,22 @@ export function parseTranscriptEntry(entry: unknown): ParseResult {
     cacheWrite,
   });
 
-  return {
-    kind: 'call',
-    call: {
-      dedupeKey,
-      tsMs,
-      provider,
-      model,
-      input,
-      output,
-      cacheRead,
-      cacheWrite,
-      costUsd,
-      stopReason,
-      errorCategory,
-      latencyMs,
-    },
+  const call: ParsedCall = {
+    dedupeKey,
+    tsMs,
+    provider,
+    model,
+    input,
+    output,
+    cacheRead,
+    cacheWrite,
+    costUsd,
+    stopReason,
+    errorCategory,
+    latencyMs,
   };
+  // A mirror row also pairs with the last call of a turnless (old) rollout, by usage.
+  if (mirror) call.alias = codexUsageAlias(mirror[0], call, 'mirror');
+  return { kind: 'call', call };
 }
 

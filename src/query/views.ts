@@ -6,7 +6,7 @@
  * metrics do (src/labeling/privacy.ts). Reads memory only, never the disk.
  */
 import type { AuthRow, Ledger } from '../ledger/ledger.js';
-import { accountLabel, scrub } from '../labeling/privacy.js';
+import { DEFAULT_ACCOUNT, accountLabel, scrub } from '../labeling/privacy.js';
 import { safeToken } from '../parse/session-kind.js';
 import { ESTIMATES_KEY, REFRESH_LIMIT, mergeQuota, type EstimatesState, type QuotaEstimate } from '../quota/derived.js';
 
@@ -40,6 +40,8 @@ export interface QuotaWindowView {
   provider: string;
   limit: string;
   window: string;
+  /** quota account: `default`, a hash, or `other` (see mergeQuota) */
+  account: string;
   windowMinutes: number;
   usedRatio: number;
   resetsAtMs: number | null;
@@ -48,7 +50,7 @@ export interface QuotaWindowView {
 }
 
 export interface QuotaView {
-  /** the newest report per (provider, limit, window) whose window has not reset */
+  /** the newest report per (provider, limit, window, account) whose window has not reset */
   windows: QuotaWindowView[];
   /** messages-left estimates the ingest loop derived (see docs/quota.md), still current */
   estimates: QuotaEstimate[];
@@ -113,6 +115,7 @@ export function quotaView(ledger: Ledger, nowMs: number): QuotaView {
       provider: q.provider,
       limit: q.limit,
       window: q.window,
+      account: q.account ?? DEFAULT_ACCOUNT,
       windowMinutes: q.windowMinutes,
       usedRatio: q.usedRatio,
       resetsAtMs: q.resetsAtMs,
@@ -120,11 +123,11 @@ export function quotaView(ledger: Ledger, nowMs: number): QuotaView {
       plan: q.plan,
     }),
   );
-  const live = new Set(windows.map((w) => `${w.provider}\u0000${w.limit}\u0000${w.window}`));
+  const live = new Set(windows.map((w) => `${w.provider}\u0000${w.limit}\u0000${w.window}\u0000${w.account}`));
   const est = ledger.get(ESTIMATES_KEY) as EstimatesState | undefined;
   const estimates = (est?.estimates ?? []).filter((e) => {
     if (e.resetsAtMs !== null && e.resetsAtMs <= nowMs) return false;
-    return e.basis !== 'provider' || live.has(`${e.provider}\u0000${e.limit}\u0000${e.window}`);
+    return e.basis !== 'provider' || live.has(`${e.provider}\u0000${e.limit}\u0000${e.window}\u0000${e.account ?? DEFAULT_ACCOUNT}`);
   });
   const refresh = new Map<string, boolean>();
   for (const r of ledger.quota()) {

@@ -13,7 +13,9 @@
  *   used ratio: left = used_calls * (1 - ratio) / ratio. When the provider gave
  *   no usable figure (ratio 0, no calls counted in the window, or no report at
  *   all) the published rate card is the fallback. Calls, not prompts: see
- *   docs/quota.md for why this is rough.
+ *   docs/quota.md for why this is rough. One estimate per quota account; the
+ *   ledger does not know which account a call used, so the provider's calls
+ *   are counted for each (with several accounts, an upper bound per account).
  */
 import type { Ledger, QuotaRow } from '../ledger/ledger.js';
 import type { Cursor, PollContext, Source, SourceBatch } from '../model.js';
@@ -25,6 +27,7 @@ import {
   DEFAULT_MAX_AGENTS,
   DEFAULT_MAX_CHANNELS,
   FOLD_KEY,
+  OTHER,
   nextFold,
   type FoldState,
 } from '../labeling/fold.js';
@@ -32,12 +35,15 @@ import {
 export { FOLD_KEY, AGENT_FOLD_KEY, CHANNEL_FOLD_KEY, OTHER_MODEL, modelFolder, type FoldState } from '../labeling/fold.js';
 export const ESTIMATES_KEY = 'derived:quota-estimates';
 import { REFRESH_LIMIT } from '../model.js';
+import { DEFAULT_ACCOUNT } from '../labeling/privacy.js';
 export { REFRESH_LIMIT };
 
 export interface QuotaEstimate {
   provider: string;
   limit: string;
   window: string;
+  /** the quota account (see mergeQuota); `default` for rate-card-only estimates */
+  account: string;
   messagesLeft: number;
   /** provider: from the used ratio; rate_card: from the published table */
   basis: 'provider' | 'rate_card';
@@ -69,25 +75,56 @@ export function limitModelPattern(provider: string, limit: string): string | nul
   return undefined;
 }
 
+/** Accounts of one provider exported under their own `account` value; the rest are `other`. */
+export const MAX_QUOTA_ACCOUNTS = 4;
+
+const mergeKey = (r: QuotaRow) => `${r.provider}\u0000${r.limit}\u0000${r.window}\u0000${r.account ?? DEFAULT_ACCOUNT}`;
+
 /**
- * One row per (provider, limit, window): the newest report across agents and
- * origins (rollouts, polling). Reports whose window has already reset are dropped:
- * their ratio belongs to a window that is over. Refresh-status rows are excluded.
+ * Bounds the accounts of each provider: `default` first, then the others in
+ * hash order, up to MAX_QUOTA_ACCOUNTS; the rest are relabelled `other`. These
+ * are gauges, so the choice needs no stickiness (no counter can go down).
+ */
+function accountFolder(rows: QuotaRow[]): (r: QuotaRow) => string {
+  const byProvider = new Map<string, Set<string>>();
+  for (const r of rows) {
+    let set = byProvider.get(r.provider);
+    if (!set) byProvider.set(r.provider, (set = new Set()));
+    set.add(r.account ?? DEFAULT_ACCOUNT);
+  }
+  const kept = new Map<string, Set<string>>();
+  for (const [provider, set] of byProvider) {
+    const order = [...set].sort((a, b) => (a === DEFAULT_ACCOUNT ? -1 : b === DEFAULT_ACCOUNT ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    kept.set(provider, new Set(order.slice(0, MAX_QUOTA_ACCOUNTS)));
+  }
+  return (r) => {
+    const a = r.account ?? DEFAULT_ACCOUNT;
+    return kept.get(r.provider)!.has(a) ? a : OTHER;
+  };
+}
+
+/**
+ * One row per (provider, limit, window, account): the newest report across agents
+ * and origins (rollouts, polling), with `account` always set (bounded, see
+ * accountFolder). Reports whose window has already reset are dropped: their ratio
+ * belongs to a window that is over. Refresh-status rows are excluded.
  */
 export function mergeQuota(rows: QuotaRow[], nowMs: number): QuotaRow[] {
+  const quota = rows.filter((r) => r.limit !== REFRESH_LIMIT);
+  const accountOf = accountFolder(quota);
   const best = new Map<string, QuotaRow>();
-  for (const r of rows) {
-    if (r.limit === REFRESH_LIMIT) continue;
-    if (r.resetsAtMs !== null && r.resetsAtMs <= nowMs) continue;
-    const k = `${r.provider}\u0000${r.limit}\u0000${r.window}`;
+  for (const raw of quota) {
+    if (raw.resetsAtMs !== null && raw.resetsAtMs <= nowMs) continue;
+    const r = { ...raw, account: accountOf(raw) };
+    const k = mergeKey(r);
     const cur = best.get(k);
     if (!cur || r.observedAtMs > cur.observedAtMs || (r.observedAtMs === cur.observedAtMs && r.usedRatio > cur.usedRatio)) {
       best.set(k, r);
     }
   }
   return [...best.values()].sort((a, b) => {
-    const ka = `${a.provider}\u0000${a.limit}\u0000${a.window}`;
-    const kb = `${b.provider}\u0000${b.limit}\u0000${b.window}`;
+    const ka = mergeKey(a);
+    const kb = mergeKey(b);
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }
@@ -209,7 +246,8 @@ export class DerivedStateSource implements Source {
         }
       }
       if (left !== null) {
-        out.push({ provider: q.provider, limit: q.limit, window: q.window, messagesLeft: left, basis, resetsAtMs: q.resetsAtMs, used: c.n });
+        const account = q.account ?? DEFAULT_ACCOUNT;
+        out.push({ provider: q.provider, limit: q.limit, window: q.window, account, messagesLeft: left, basis, resetsAtMs: q.resetsAtMs, used: c.n });
       }
     }
     // No provider figure at all: the rate card alone, for subscriptions we know of.
@@ -222,7 +260,7 @@ export class DerivedStateSource implements Source {
       const c = this.count(w.provider, pattern, nowMs - spec.ms, nowMs);
       const card = this.opts.rateCard.lookup({ ...w, plan: this.planOf(w.provider, null), model: c.topModel });
       if (!card) continue;
-      out.push({ ...w, messagesLeft: Math.max(0, card.messages - c.n), basis: 'rate_card', resetsAtMs: null, used: c.n });
+      out.push({ ...w, account: DEFAULT_ACCOUNT, messagesLeft: Math.max(0, card.messages - c.n), basis: 'rate_card', resetsAtMs: null, used: c.n });
     }
     return out;
   }

@@ -12,7 +12,9 @@
  *   `resets_at`, and `plan_type`). Per limit id the latest *usable* snapshot (at
  *   least one window with a number) wins; its windows are named by duration
  *   (300 min -> `5h`, 10080 min -> `7d`), never by slot, and a window absent from
- *   that snapshot is not exported any more. One `quota` batch per agent
+ *   that snapshot is not exported any more. Each Codex home is its own account
+ *   (`account`: `default` for `codex-home`, else a hash of the home's path under
+ *   the agent). One `quota` batch per agent
  *   (origin `codex-rollouts`) replaces the previous one when the result changes.
  *
  * - **Calls.** Every `token_count` whose cumulative `total_token_usage` moved is
@@ -33,7 +35,8 @@
  * duplicate. Every other call of the turn exists only in the rollout and gets
  * its own identity (thread + cumulative totals), so rollout-only usage is
  * counted exactly once across re-reads, renames into `archived_sessions/` and
- * copies of the same thread in several homes.
+ * copies of the same thread in several homes. Rollouts without turn ids pair with
+ * the mirror by a usage alias instead (see the rollout parser).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,8 +45,9 @@ import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unch
 import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
 import { shortHash } from '../parse/transcript-line.js';
 import type { LimitObs } from '../parse/codex-rate-limits.js';
-import { CODEX_PROVIDER, RolloutParser, emptyState, sniff, type RolloutState } from '../parse/codex-rollout.js';
+import { CODEX_PROVIDER, RolloutParser, emptyState, holdsCall, sniff, type RolloutState } from '../parse/codex-rollout.js';
 import { openRegular } from './safe-open.js';
+import { DEFAULT_ACCOUNT, quotaAccount } from '../labeling/privacy.js';
 
 export { parseRateLimits, windowName } from '../parse/codex-rate-limits.js';
 export { CODEX_PROVIDER } from '../parse/codex-rollout.js';
@@ -121,6 +125,17 @@ export class CodexRolloutsSource implements Source {
     return out;
   }
 
+  /**
+   * The quota account of a rollout: each Codex home is logged in on its own, so its
+   * path under the agent (`cli-auth/codex/<profile>`, `harness-auth/codex/<hash>`)
+   * names the account, hashed; the agent's own `codex-home` is `default`.
+   */
+  accountOf(file: string): string {
+    const parts = path.relative(this.agentDir(), file).split(path.sep);
+    if (parts[0] === 'codex-home' || parts.length < 3) return DEFAULT_ACCOUNT;
+    return quotaAccount(parts.slice(0, 3).join('/'));
+  }
+
   /** Every rollout file of the agent, sorted. */
   files(): string[] {
     const out: string[] = [];
@@ -178,16 +193,18 @@ export class CodexRolloutsSource implements Source {
 
   /** The agent's quota snapshot: per limit id, the newest usable report across its rollouts. */
   private quotaBatch(files: string[], ctx: PollContext, states: Map<string, RolloutState>): SourceBatch | null {
-    const best = new Map<string, LimitObs>();
+    const best = new Map<string, { account: string; limit: string; obs: LimitObs }>();
     for (const f of files) {
       const st = states.get(f) ?? (ctx.cursors.get(rolloutCursorKey(f)) as RolloutCursor | undefined)?.state;
+      const account = this.accountOf(f);
       for (const [limit, obs] of Object.entries(st?.limits ?? {})) {
-        const cur = best.get(limit);
-        if (!cur || obs.observedAtMs > cur.observedAtMs) best.set(limit, obs);
+        const k = `${account}\u0000${limit}`;
+        const cur = best.get(k);
+        if (!cur || obs.observedAtMs > cur.obs.observedAtMs) best.set(k, { account, limit, obs });
       }
     }
     const observations: QuotaObservation[] = [];
-    for (const [limit, obs] of [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    for (const [, { account, limit, obs }] of [...best.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
       for (const w of obs.windows) {
         observations.push({
           provider: CODEX_PROVIDER,
@@ -198,6 +215,8 @@ export class CodexRolloutsSource implements Source {
           resetsAtMs: w.resetsAtMs,
           observedAtMs: obs.observedAtMs,
           plan: obs.plan,
+          // Absent for the default home, so a single-home agent's snapshot (and its cursor hash) is as before.
+          ...(account === DEFAULT_ACCOUNT ? {} : { account }),
         });
       }
     }
@@ -249,7 +268,7 @@ export class CodexRolloutsSource implements Source {
       const stale = st.mtimeMs < ctx.nowMs() - this.staleTurnMs;
       if (cur && unchanged(st, cur, offset) && pendingCursors.length === 0) {
         // Nothing new. Close a turn that never got its end marker once the file went quiet.
-        if (stale && state.pending) {
+        if (stale && holdsCall(state)) {
           const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
           parser.closeTurn(null);
           yield this.batch(file, [...parser.calls], [[key, { ...cur, state }]], 0, 0, 0);
@@ -318,7 +337,7 @@ export class CodexRolloutsSource implements Source {
         lines = 0;
       }
     }
-    if (stale && state.pending && partial === 0) parser.closeTurn(null);
+    if (stale && holdsCall(state) && partial === 0) parser.closeTurn(null);
     yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor(true)]], bytes, lines, 1);
   }
 }

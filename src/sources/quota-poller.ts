@@ -17,7 +17,8 @@
  *
  * Results reach the ledger through `source()`: a Source whose poll() yields one
  * `quota` batch per agent (origin `quota-poll`) when something changed. That
- * batch holds the observations of the last successful poll of each profile, plus
+ * batch holds the observations of the last successful poll of each profile (its
+ * `account` a hash of the profile id, see quotaAccount), plus
  * one refresh-status row per provider (limit `_refresh`, usedRatio 1 = every
  * profile's last attempt succeeded, 0 = at least one failed) that feeds
  * openclaw_quota_refresh_success.
@@ -35,6 +36,7 @@ import { CODEX_PROVIDER } from '../parse/codex-rollout.js';
 import { windowName } from '../parse/codex-rate-limits.js';
 import { Logger } from '../util/log.js';
 import { parseAnthropicUsage } from './anthropic-usage.js';
+import { quotaAccount } from '../labeling/privacy.js';
 
 export const POLL_ORIGIN = 'quota-poll';
 export const DEFAULT_CODEX_BASE = 'https://chatgpt.com';
@@ -297,7 +299,9 @@ export class QuotaPoller {
       if (res.ok) {
         st.ok = true;
         st.backoffMs = 0;
-        st.observations = res.observations;
+        // Each profile is its own account of the provider (hashed: the id may hold an email).
+        const account = quotaAccount(t.profileId);
+        st.observations = res.observations.map((o) => ({ ...o, account }));
         st.nextMs = at + this.interval;
       } else {
         st.ok = false;

@@ -3,9 +3,11 @@
  * messages-left estimates the ingest loop committed (src/quota/derived.ts): the
  * derived-state keys are read here, in the metric model, so no sink imports them.
  * Labels are bounded: provider ids, limit and window names from the providers'
- * bounded sets.
+ * bounded sets, and `account` (hashed, at most MAX_QUOTA_ACCOUNTS per provider
+ * plus `other`, see mergeQuota).
  */
 import { ESTIMATES_KEY, REFRESH_LIMIT, mergeQuota, type EstimatesState } from '../../quota/derived.js';
+import { DEFAULT_ACCOUNT } from '../../labeling/privacy.js';
 import { add, keyOf, list, max, min, type Acc } from '../accumulate.js';
 import { family, type MetricFamily } from '../points.js';
 import { METRICS } from '../table.js';
@@ -19,7 +21,7 @@ export function quotaFamilies(input: CollectInput): MetricFamily[] {
   const observed: Acc = new Map();
   const live = new Set<string>();
   for (const q of mergeQuota(rows, now)) {
-    const labels = { limit: q.limit, provider: q.provider, window: q.window };
+    const labels = { account: q.account ?? DEFAULT_ACCOUNT, limit: q.limit, provider: q.provider, window: q.window };
     live.add(keyOf(labels));
     add(used, labels, q.usedRatio);
     if (q.resetsAtMs !== null) add(resets, labels, q.resetsAtMs / 1000);
@@ -36,7 +38,7 @@ export function quotaFamilies(input: CollectInput): MetricFamily[] {
   const left: Acc = new Map();
   const est = input.ledger.get(ESTIMATES_KEY) as EstimatesState | undefined;
   for (const e of est?.estimates ?? []) {
-    const labels = { limit: e.limit, provider: e.provider, window: e.window };
+    const labels = { account: e.account ?? DEFAULT_ACCOUNT, limit: e.limit, provider: e.provider, window: e.window };
     if (e.basis === 'provider') {
       // Only while the provider window it was computed for is still the current one.
       if (e.resetsAtMs !== null && e.resetsAtMs <= now) continue;
