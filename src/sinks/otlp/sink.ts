@@ -1,0 +1,130 @@
+/**
+ * The OTLP sink: OTLP/HTTP protobuf export of the metric model (and, when the
+ * span and log parts are given, of spans and log records) to the endpoints the
+ * otel settings resolved. `start()` begins periodic export every
+ * `flushIntervalMs`; `shutdown()` sends what is pending and stops. The SDK's
+ * exporters retry 429/502/503/504 with back-off and honour Retry-After; a failed
+ * export is logged once per kind of failure (never with headers) and the next
+ * one carries the full cumulative totals again.
+ */
+import os from 'node:os';
+import crypto from 'node:crypto';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricsCollector } from '../../metrics/collector.js';
+import type { OtelConfig } from '../../settings/otel.js';
+import type { Logger } from '../../util/log.js';
+import { ModelMetricProducer } from './metric-producer.js';
+
+export interface OtlpSinkOptions {
+  config: OtelConfig;
+  collector: MetricsCollector;
+  log: Logger;
+  version: string;
+  /** Identifies this ledger's streams across restarts (cumulative streams must keep their identity). */
+  instanceKey: string;
+  demo?: boolean;
+  /** Export interval override below the settings' 1000 ms minimum (tests only). */
+  intervalMs?: number;
+  /** Per-export timeout (default 30 s: covers the exporter's retries with Retry-After). */
+  timeoutMs?: number;
+}
+
+/** The resource every signal carries: service name and version, a stable instance id, demo flag. */
+export function otlpResource(o: Pick<OtlpSinkOptions, 'config' | 'version' | 'instanceKey' | 'demo'>): Resource {
+  const id = crypto.createHash('sha256').update(`${os.hostname()}\u0000${o.instanceKey}`).digest('hex').slice(0, 16);
+  return resourceFromAttributes({
+    'service.name': o.config.serviceName,
+    'service.version': o.version,
+    'service.instance.id': id,
+    'telemetry.sdk.language': 'nodejs',
+    ...(o.demo ? { 'clawmeter.demo': true } : {}),
+  });
+}
+
+/** Logs failed exports (rate-limited, one line, no headers) and passes results through. */
+export class LoggedMetricExporter implements PushMetricExporter {
+  failures = 0;
+  successes = 0;
+  constructor(
+    private readonly inner: OTLPMetricExporter,
+    private readonly log: Logger,
+    private readonly url: string,
+  ) {}
+
+  export(metrics: ResourceMetrics, done: (r: ExportResult) => void): void {
+    this.inner.export(metrics, (r) => {
+      if (r.code === ExportResultCode.SUCCESS) this.successes++;
+      else {
+        this.failures++;
+        const why = String(r.error?.message ?? 'failed').split('\n')[0];
+        this.log.limited(`otlp-metrics\u0000${why}`, 'warn', 'OTLP metrics export failed; the next export carries the full totals', { url: this.url, error: why });
+      }
+      done(r);
+    });
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+export class OtlpSink {
+  readonly resource: Resource;
+  private meterProvider: MeterProvider | null = null;
+  private reader: PeriodicExportingMetricReader | null = null;
+  metricExporter: LoggedMetricExporter | null = null;
+
+  constructor(private readonly o: OtlpSinkOptions) {
+    this.resource = otlpResource(o);
+  }
+
+  start(): void {
+    const c = this.o.config;
+    const interval = this.o.intervalMs ?? c.flushIntervalMs;
+    // The reader wants timeout <= interval; a Retry-After longer than what is left of it ends the attempt.
+    const timeout = Math.min(this.o.timeoutMs ?? 30_000, interval);
+    if (c.signals.metrics) {
+      const inner = new OTLPMetricExporter({ url: c.endpoints.metrics, headers: c.headers, timeoutMillis: timeout });
+      this.metricExporter = new LoggedMetricExporter(inner, this.o.log, c.endpoints.metrics);
+      this.reader = new PeriodicExportingMetricReader({
+        exporter: this.metricExporter,
+        exportIntervalMillis: interval,
+        exportTimeoutMillis: timeout,
+        metricProducers: [new ModelMetricProducer(this.o.collector)],
+      });
+      this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
+    }
+    this.o.log.info('OTLP export started', {
+      metrics: c.signals.metrics ? c.endpoints.metrics : 'off',
+      intervalMs: interval,
+    });
+  }
+
+  /** Exports the metrics now; false when the export failed (it was logged). */
+  async flushMetrics(): Promise<boolean> {
+    const e = this.metricExporter;
+    if (!e || !this.reader) return false;
+    const failed = e.failures;
+    try {
+      await this.reader.forceFlush(); // the reader reports a failed export to the global error handler, not here
+    } catch {
+      return false;
+    }
+    return e.failures === failed;
+  }
+
+  async shutdown(): Promise<void> {
+    try {
+      await this.meterProvider?.shutdown();
+    } catch (err) {
+      this.o.log.warn('OTLP metrics shutdown failed', { error: (err as Error).message.split('\n')[0] });
+    }
+    this.meterProvider = null;
+    this.reader = null;
+  }
+}
