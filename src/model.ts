@@ -26,6 +26,16 @@ export interface ParsedCall {
   latencyMs: number | null;
 }
 
+/** What a trace needs of a call beyond the counting rules (src/parse/span-facts.ts; no content, ids only as hashes). */
+export interface SpanFact {
+  dedupeKey: string;
+  /** 16 hex digits of SHA-256 over the session id (or the input): groups calls into runs, never exported raw */
+  sessionHash: string;
+  /** 16 hex digits of SHA-256 over the provider's response id; null when the transcript has none */
+  requestIdHash: string | null;
+  api: string | null;
+}
+
 /** A model call with its session context, ready to be committed to the ledger. */
 export interface LedgerCall extends ParsedCall {
   agent: string;

@@ -74,7 +74,7 @@ export class OtlpReceiver {
   }
 
   /** Answers the next `n` requests with `status` (and Retry-After when given). */
-  refuseNext(n: number, status: 429 | 503, retryAfter: string | null = null): void {
+  refuseNext(n: number, status: 400 | 429 | 503, retryAfter: string | null = null): void {
     this.refuse = { status, retryAfter, left: n };
   }
 

@@ -27,6 +27,7 @@ import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
 import type { AuthRow, CommitBatch, CommitCall, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
+import { SpanStore } from './spans.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -49,6 +50,8 @@ export class Ledger implements CursorReader {
   private totalsMap = new Map<string, TotalsRow>();
   private snaps: Snapshots;
   private readonly failedRuns: FailedRunTable;
+  /** Span facts and the OTLP export's bookkeeping (spans.ts). */
+  readonly spans: SpanStore;
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
@@ -90,6 +93,7 @@ export class Ledger implements CursorReader {
     };
     this.snaps = new Snapshots(db);
     this.failedRuns = new FailedRunTable(db);
+    this.spans = new SpanStore(db);
     this.buckets = new WindowBuckets(db, this.now);
     this.load();
   }
@@ -281,6 +285,7 @@ export class Ledger implements CursorReader {
       }
       publishSnapshots = this.snaps.write(batch);
       if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
+      if (batch.spans) this.spans.add(batch.spans);
     });
     try {
       run();

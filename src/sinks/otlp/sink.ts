@@ -13,14 +13,19 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Ledger } from '../../ledger/ledger.js';
 import type { MetricsCollector } from '../../metrics/collector.js';
 import type { OtelConfig } from '../../settings/otel.js';
 import type { Logger } from '../../util/log.js';
-import { ModelMetricProducer } from './metric-producer.js';
+import { ModelMetricProducer, SCOPE } from './metric-producer.js';
+import { TraceShipper } from './trace-shipper.js';
 
 export interface OtlpSinkOptions {
   config: OtelConfig;
   collector: MetricsCollector;
+  /** The ledger spans are read from and their export recorded in (traces only). */
+  ledger?: Ledger;
   log: Logger;
   version: string;
   /** Identifies this ledger's streams across restarts (cumulative streams must keep their identity). */
@@ -78,6 +83,7 @@ export class OtlpSink {
   private meterProvider: MeterProvider | null = null;
   private reader: PeriodicExportingMetricReader | null = null;
   metricExporter: LoggedMetricExporter | null = null;
+  traces: TraceShipper | null = null;
 
   constructor(private readonly o: OtlpSinkOptions) {
     this.resource = otlpResource(o);
@@ -99,8 +105,14 @@ export class OtlpSink {
       });
       this.meterProvider = new MeterProvider({ resource: this.resource, readers: [this.reader] });
     }
+    if (c.signals.traces && this.o.ledger) {
+      this.traces = this.traceShipper(this.o.ledger);
+      this.traces.start(interval);
+    }
     this.o.log.info('OTLP export started', {
       metrics: c.signals.metrics ? c.endpoints.metrics : 'off',
+      traces: this.traces ? c.endpoints.traces : 'off',
+      sampleRate: c.sampleRate,
       intervalMs: interval,
     });
   }
@@ -118,7 +130,23 @@ export class OtlpSink {
     return e.failures === failed;
   }
 
+  /** A shipper of the ledger's calls as spans to the traces endpoint (also used by `otel backfill`). */
+  traceShipper(ledger: Ledger): TraceShipper {
+    const c = this.o.config;
+    const exporter = new OTLPTraceExporter({ url: c.endpoints.traces, headers: c.headers, timeoutMillis: this.o.timeoutMs ?? 30_000 });
+    return new TraceShipper(ledger, exporter, {
+      resource: this.resource,
+      scope: { ...SCOPE, version: this.o.version },
+      genAiLatest: c.genAiLatest,
+      sampleRate: c.sampleRate,
+      log: this.o.log,
+      url: c.endpoints.traces,
+    });
+  }
+
   async shutdown(): Promise<void> {
+    await this.traces?.shutdown();
+    this.traces = null;
     try {
       await this.meterProvider?.shutdown();
     } catch (err) {
