@@ -36,6 +36,25 @@ export interface SpanFact {
   api: string | null;
 }
 
+/**
+ * One record of OpenClaw's JSON log file (src/parse/gateway-log-line.ts). `message`
+ * is content: it leaves the machine only redacted (src/labeling/log-redaction.ts).
+ */
+export interface GatewayLogRecord {
+  timeMs: number;
+  /** OTel severity number (tslog 0 silly .. 6 fatal mapped to TRACE .. FATAL) */
+  severityNumber: number;
+  severityText: string;
+  logger: string;
+  parents: string[];
+  codeLocation: string | null;
+  codeFunction: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  traceFlags: number | null;
+  message: string;
+}
+
 /** A model call with its session context, ready to be committed to the ledger. */
 export interface LedgerCall extends ParsedCall {
   agent: string;

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { Ledger } from '../src/ledger/ledger.js';
 import { GatewayLogPump } from '../src/ingest/gateway-logs.js';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LogExport, redactedBody } from '../src/sinks/otlp/logs.js';
+import { LogExport } from '../src/sinks/otlp/logs.js';
+import { redactedBody } from '../src/labeling/log-redaction.js';
 import { GatewayLogSource } from '../src/sources/gateway-log.js';
 import { Logger } from '../src/util/log.js';
 import { FIXTURES, tmpDir } from './helpers.js';
@@ -21,7 +22,7 @@ const FIXTURE = path.join(FIXTURES, 'gateway-log/openclaw-2026-12-01.log');
 
 function pumpFor(ledger: Ledger, file: string, url: string, body = false) {
   const out = new LogExport({ url: `${url}/v1/logs`, headers: {}, resource: resourceFromAttributes({ 'service.name': 't' }), scope: { name: 'clawmeter' }, body, timeoutMs: 3000 });
-  return new GatewayLogPump(ledger, new GatewayLogSource(file), out, new Logger('silent'));
+  return new GatewayLogPump(ledger, new GatewayLogSource(file), out, new Logger('silent'), body);
 }
 
 function recordsOf(r: OtlpReceiver): any[] { // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -47,7 +47,7 @@ export function startOtlp(config: OtelConfig, d: OtlpDeps): OtlpHandle {
   if (config.signals.logs && !d.demo) {
     const file = config.logFile ?? DEFAULT_GATEWAY_LOG;
     const out = new LogExport({ url: config.endpoints.logs, headers: config.headers, resource: sink.resource, scope: { ...SCOPE, version: version() }, body: c.enabled });
-    logs = new GatewayLogPump(d.ledger, new GatewayLogSource(file), out, d.log);
+    logs = new GatewayLogPump(d.ledger, new GatewayLogSource(file), out, d.log, c.enabled);
     logs.start(d.intervalMs ?? config.flushIntervalMs);
     d.log.info('OTLP log export started', { file, url: config.endpoints.logs, bodies: c.enabled });
   }

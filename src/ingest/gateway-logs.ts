@@ -3,10 +3,12 @@
  * was appended to OpenClaw's log file(s), exports it, and commits the file's cursor
  * to the ledger only after the collector acknowledged, so no record is lost or
  * sent twice across refusals and restarts (a refused chunk is read and sent again;
- * back-off doubles up to 10 minutes). Malformed lines are counted and logged.
+ * back-off doubles up to 10 minutes). Records pass the log privacy rule
+ * (src/labeling/log-redaction.ts) here, before any sink. Malformed lines are counted and logged.
  */
 import type { Ledger } from '../ledger/ledger.js';
-import type { GatewayLogRecord } from '../parse/gateway-log-line.js';
+import { exportableLogRecord } from '../labeling/log-redaction.js';
+import type { GatewayLogRecord } from '../model.js';
 import { GatewayLogSource, logCursorKey, type LogCursor } from '../sources/gateway-log.js';
 import type { Logger } from '../util/log.js';
 
@@ -31,6 +33,8 @@ export class GatewayLogPump {
     private readonly source: GatewayLogSource,
     private readonly out: LogRecordSink,
     private readonly log: Logger,
+    /** otel.captureContent.enabled: records keep a redacted body */
+    private readonly bodies = false,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -45,7 +49,7 @@ export class GatewayLogPump {
           this.malformed += chunk.malformed;
           this.log.limited(`otel-log-malformed\u0000${file}`, 'warn', 'gateway log lines skipped (not log JSON)', { file, lines: chunk.malformed });
         }
-        const err = await this.out.export(chunk.records, this.now());
+        const err = await this.out.export(chunk.records.map((r) => exportableLogRecord(r, this.bodies)), this.now());
         if (err !== null) {
           this.log.limited(`otlp-logs\u0000${err}`, 'warn', 'OTLP logs export refused; retried later', { error: err });
           return false;

@@ -8,20 +8,9 @@
  * numbered argument objects, host names, file paths and session ids are dropped.
  * `message` is the one content-bearing field; callers decide whether it leaves.
  */
-export interface GatewayLogRecord {
-  timeMs: number;
-  /** OTel severity number (tslog 0 silly .. 6 fatal mapped to TRACE .. FATAL) */
-  severityNumber: number;
-  severityText: string;
-  logger: string;
-  parents: string[];
-  codeLocation: string | null;
-  codeFunction: string | null;
-  traceId: string | null;
-  spanId: string | null;
-  traceFlags: number | null;
-  message: string;
-}
+import type { GatewayLogRecord } from '../model.js';
+
+export type { GatewayLogRecord };
 
 /** tslog level ids: 0 silly, 1 trace, 2 debug, 3 info, 4 warn, 5 error, 6 fatal. */
 const SEVERITY = [1, 1, 5, 9, 13, 17, 21];

@@ -2,26 +2,15 @@
  * Gateway log records as OTLP log records: severity, the logger as
  * `openclaw.logger` (and `openclaw.logger.parents`), `openclaw.log.level`, the code
  * location, and the trace context when the line carried one, so log lines join the
- * gateway's own spans. The body (the rendered message) is withheld unless
- * otel.captureContent.enabled is true; then it is bounded to MAX_BODY characters,
- * email-shaped parts are hashed and token-shaped strings replaced.
+ * gateway's own spans. Records arrive privacy-applied
+ * (src/labeling/log-redaction.ts); the body is sent only when content capture is on.
  */
 import { TraceFlags } from '@opentelemetry/api';
 import { ExportResultCode, millisToHrTime } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import { scrub } from '../../labeling/privacy.js';
-import type { GatewayLogRecord } from '../../parse/gateway-log-line.js';
-
-export const MAX_BODY = 1024;
-const TOKENISH = /\b(?:sk-[A-Za-z0-9_-]{6,}|rt-[A-Za-z0-9_-]{6,}|eyJ[A-Za-z0-9_.-]{10,}|[A-Za-z0-9_-]{32,})\b/g;
-const SECRET_PAIR = /\b(access|refresh|key|token|secret|password|authorization)(["']?\s*[:=]\s*["']?)(?:Bearer\s+)?[^\s"',}]+/gi;
-
-/** The bounded, redacted body a record may carry when content capture is on. */
-export function redactedBody(message: string): string {
-  return scrub(message.slice(0, MAX_BODY)).replace(SECRET_PAIR, '$1$2<redacted>').replace(TOKENISH, '<redacted>');
-}
+import type { GatewayLogRecord } from '../../model.js';
 
 export class LogExport {
   private readonly exporter: OTLPLogExporter;
@@ -39,12 +28,12 @@ export class LogExport {
       spanContext: r.traceId && r.spanId ? { traceId: r.traceId, spanId: r.spanId, traceFlags: r.traceFlags ?? TraceFlags.NONE } : undefined,
       severityNumber: r.severityNumber,
       severityText: r.severityText,
-      body: this.o.body ? redactedBody(r.message) : undefined,
+      body: this.o.body && r.message ? r.message : undefined,
       resource: this.o.resource,
       instrumentationScope: this.o.scope,
       attributes: {
-        'openclaw.logger': scrub(r.logger),
-        ...(r.parents.length ? { 'openclaw.logger.parents': r.parents.map(scrub) } : {}),
+        'openclaw.logger': r.logger,
+        ...(r.parents.length ? { 'openclaw.logger.parents': r.parents } : {}),
         'openclaw.log.level': r.severityText.toLowerCase(),
         ...(r.codeLocation ? { 'openclaw.code.location': r.codeLocation } : {}),
         ...(r.codeFunction ? { 'code.function.name': r.codeFunction } : {}),
