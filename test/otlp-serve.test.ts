@@ -77,3 +77,23 @@ test('serve --otel.enabled: metrics exported, a new call sent as spans, SIGTERM 
     await receiver.close();
   }
 });
+
+test('serve with the collector unreachable: it keeps serving and SIGTERM still stops it promptly', async () => {
+  const root = tmpDir();
+  const { stateDir, sessions } = makeState(root);
+  fs.writeFileSync(path.join(sessions, 'a.jsonl'), [headerLine('a'), assistantLine({ tsMs: Date.now() })].join('\n') + '\n');
+  const dead = await new OtlpReceiver().start();
+  const url = dead.url;
+  await dead.close(); // nothing listens there now
+  const child = spawn(process.execPath, [BIN, 'serve', '--state-dir', stateDir, '--data-dir', path.join(root, 'data'), '--web.listen-address', '127.0.0.1:0',
+    '--otel.enabled', '--otel.endpoint', url, '--otel.flush-interval-ms', '1000', '--interval', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  await until('a failed export logged', () => /OTLP (metrics|traces) export (failed|refused)/.test(log));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const t0 = Date.now();
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const s = (Date.now() - t0) / 1000;
+  assert.ok(s < 20, `stopped in ${s} s`);
+});

@@ -13,7 +13,7 @@ import type { ProcessMetrics } from '../metrics/process.js';
 import type { OtelConfig } from '../settings/otel.js';
 import { SCOPE } from '../sinks/otlp/metric-producer.js';
 import { LogExport } from '../sinks/otlp/logs.js';
-import { OtlpSink } from '../sinks/otlp/sink.js';
+import { OtlpSink, SHUTDOWN_WAIT_MS, bounded } from '../sinks/otlp/sink.js';
 import { DEFAULT_GATEWAY_LOG, GatewayLogSource } from '../sources/gateway-log.js';
 import type { Logger } from '../util/log.js';
 import { version } from './version.js';
@@ -55,8 +55,10 @@ export function startOtlp(config: OtelConfig, d: OtlpDeps): OtlpHandle {
     sink,
     logs,
     shutdown: async () => {
-      await logs?.shutdown();
-      await sink.shutdown();
+      await Promise.all([
+        bounded(logs?.shutdown(), SHUTDOWN_WAIT_MS, () => d.log.warn('OTLP logs: stopped with an export in flight; it is sent again next time')),
+        sink.shutdown(),
+      ]);
     },
   };
 }

@@ -21,6 +21,18 @@ import type { Logger } from '../../util/log.js';
 import { ModelMetricProducer, SCOPE } from './metric-producer.js';
 import { TraceShipper } from './trace-shipper.js';
 
+export const SHUTDOWN_WAIT_MS = 5000;
+
+/** Waits for `p` at most `ms`; `late` runs when it did not settle in time. */
+export async function bounded(p: Promise<unknown> | undefined, ms: number, late: () => void): Promise<void> {
+  if (!p) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const r = await Promise.race([p.then(() => 'done' as const), timeout]);
+  clearTimeout(timer);
+  if (r === 'late') late();
+}
+
 export interface OtlpSinkOptions {
   config: OtelConfig;
   collector: MetricsCollector;
@@ -144,15 +156,24 @@ export class OtlpSink {
     });
   }
 
+  /**
+   * Stops exporting. An export in flight gets up to SHUTDOWN_WAIT_MS: stopping must
+   * not wait for a collector that is down. Metrics lose nothing (the next start sends
+   * the full totals); a span batch still unacknowledged then is not recorded as sent.
+   */
   async shutdown(): Promise<void> {
-    await this.traces?.shutdown();
+    const traces = this.traces;
+    const provider = this.meterProvider;
     this.traces = null;
-    try {
-      await this.meterProvider?.shutdown();
-    } catch (err) {
-      this.o.log.warn('OTLP metrics shutdown failed', { error: (err as Error).message.split('\n')[0] });
-    }
     this.meterProvider = null;
     this.reader = null;
+    await Promise.all([
+      bounded(traces?.shutdown(), SHUTDOWN_WAIT_MS, () => this.o.log.warn('OTLP traces: stopped with an export in flight; it is sent again next time unless acknowledged')),
+      bounded(
+        provider?.shutdown().catch((err: Error) => this.o.log.warn('OTLP metrics shutdown failed', { error: err.message.split('\n')[0] })),
+        SHUTDOWN_WAIT_MS,
+        () => this.o.log.warn('OTLP metrics: stopped without the final export (the next start sends the full totals)'),
+      ),
+    ]);
   }
 }
