@@ -1,8 +1,9 @@
 /**
  * The ledger's span facts (src/parse/span-facts.ts): one row per call identity,
  * inserted inside the commit transaction next to the call itself (INSERT OR
- * IGNORE, like the calls), and the read the trace export needs: calls with their
- * facts, not yet exported, ordered by session and time so runs can be formed.
+ * IGNORE, like the calls), and the reads the trace export needs: the sessions with
+ * calls not yet exported, then each one's calls in time order, so runs can be formed
+ * (session by session: a backfill of the whole history stays one scan plus indexed reads).
  * The exported-span bookkeeping lives in span-exports.ts.
  */
 import type Database from 'better-sqlite3';
@@ -31,23 +32,28 @@ export interface SpanCallRow {
 
 export class SpanStore {
   private readonly insert: Database.Statement;
-  private readonly pendingQuery: Database.Statement;
+  private readonly sessionsQuery: Database.Statement;
+  private readonly sessionQuery: Database.Statement;
   readonly exports: SpanExports;
 
   constructor(db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS call_spans (
-      dedupe_key TEXT PRIMARY KEY, session_hash TEXT NOT NULL, request_id_hash TEXT, api TEXT)`);
+      dedupe_key TEXT PRIMARY KEY, session_hash TEXT NOT NULL, request_id_hash TEXT, api TEXT);
+      CREATE INDEX IF NOT EXISTS call_spans_session ON call_spans (session_hash)`);
     this.exports = new SpanExports(db);
     this.insert = db.prepare(`INSERT OR IGNORE INTO call_spans (dedupe_key, session_hash, request_id_hash, api) VALUES (?, ?, ?, ?)`);
-    this.pendingQuery = db.prepare(`
+    const pending = `NOT EXISTS (SELECT 1 FROM otel_sent o WHERE o.key = s.dedupe_key)`;
+    this.sessionsQuery = db.prepare(`
+      SELECT DISTINCT s.session_hash AS sessionHash FROM calls c JOIN call_spans s ON s.dedupe_key = c.dedupe_key
+      WHERE c.ts_ms >= ? AND c.ts_ms < ? AND ${pending}`);
+    this.sessionQuery = db.prepare(`
       SELECT s.dedupe_key AS dedupeKey, s.session_hash AS sessionHash, s.request_id_hash AS requestIdHash, s.api AS api,
              c.ts_ms AS tsMs, c.latency_ms AS latencyMs, c.agent AS agent, c.channel AS channel, c.provider AS provider,
              c.model AS model, c.input AS input, c.output AS output, c.cache_read AS cacheRead, c.cache_write AS cacheWrite,
              c.cost_usd AS costUsd, c.stop_reason AS stopReason, c.error_category AS errorCategory
       FROM call_spans s JOIN calls c ON c.dedupe_key = s.dedupe_key
-      WHERE c.ts_ms >= ? AND c.ts_ms < ? AND NOT EXISTS (SELECT 1 FROM otel_sent o WHERE o.key = s.dedupe_key)
-      ORDER BY s.session_hash, c.ts_ms, s.dedupe_key
-      LIMIT ?`);
+      WHERE s.session_hash = ? AND c.ts_ms >= ? AND c.ts_ms < ? AND ${pending}
+      ORDER BY c.ts_ms, s.dedupe_key`);
   }
 
   /** Inside the ledger's commit transaction. */
@@ -55,8 +61,13 @@ export class SpanStore {
     for (const f of facts) this.insert.run(f.dedupeKey, f.sessionHash, f.requestIdHash, f.api);
   }
 
-  /** Calls with span facts and a time in [fromMs, untilMs) that were not exported yet. */
-  pending(fromMs: number, untilMs: number, limit: number): SpanCallRow[] {
-    return this.pendingQuery.all(fromMs, untilMs, limit) as SpanCallRow[];
+  /** Sessions with calls in [fromMs, untilMs) whose spans were not exported yet (one indexed scan). */
+  pendingSessions(fromMs: number, untilMs: number): string[] {
+    return (this.sessionsQuery.all(fromMs, untilMs) as Array<{ sessionHash: string }>).map((r) => r.sessionHash);
+  }
+
+  /** One session's calls in [fromMs, untilMs) not exported yet, in time order. */
+  pendingInSession(sessionHash: string, fromMs: number, untilMs: number): SpanCallRow[] {
+    return this.sessionQuery.all(sessionHash, fromMs, untilMs) as SpanCallRow[];
   }
 }

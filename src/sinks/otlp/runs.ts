@@ -32,15 +32,9 @@ export function sampled(traceId: string, rate: number): boolean {
   return parseInt(traceId.slice(0, 13), 16) / 2 ** 52 < rate;
 }
 
-/**
- * Runs from rows ordered by session and time. `truncated`: the rows stopped at a
- * limit, so the last session may continue past them and is left for the next read
- * (unless it is the only one).
- */
-export function groupRuns(rows: readonly SpanCallRow[], nowMs: number, truncated: boolean): Run[] {
+/** Runs from rows ordered by session and time. */
+export function groupRuns(rows: readonly SpanCallRow[], nowMs: number): Run[] {
   const runs: Run[] = [];
-  const lastSession = rows.length ? rows[rows.length - 1].sessionHash : null;
-  const onlyOne = rows.length > 0 && rows[0].sessionHash === lastSession;
   let cur: SpanCallRow[] = [];
   const close = () => {
     if (cur.length) runs.push({ key: cur[0].dedupeKey, traceId: traceIdOf(cur[0].dedupeKey), calls: cur });
@@ -48,7 +42,6 @@ export function groupRuns(rows: readonly SpanCallRow[], nowMs: number, truncated
   };
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
-    if (truncated && !onlyOne && r.sessionHash === lastSession) break;
     cur.push(r);
     const next = rows[i + 1];
     if (r.stopReason !== 'toolUse') close();

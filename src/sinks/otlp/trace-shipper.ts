@@ -11,7 +11,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Logger } from '../../util/log.js';
-import { groupRuns, sampled } from './runs.js';
+import { groupRuns, sampled, type Run } from './runs.js';
 import { runSpans, type SpanOptions } from './spans.js';
 
 export const MAX_BACKOFF_MS = 10 * 60_000;
@@ -44,29 +44,40 @@ export class TraceShipper {
     return new Promise((resolve) => this.exporter.export(spans, (r) => resolve(r.code === ExportResultCode.SUCCESS ? null : String(r.error?.message ?? 'failed').split('\n')[0])));
   }
 
-  /** Exports every pending call with a time in [fromMs, untilMs); stops at the first refused batch. */
+  /** Exports every pending call with a time in [fromMs, untilMs), session by session; stops at the first refused batch. */
   async ship(fromMs: number, untilMs = Number.MAX_SAFE_INTEGER): Promise<ShipResult> {
     const total: ShipResult = { ok: true, spans: 0, runs: 0, sampledOut: 0 };
-    for (;;) {
-      const rows = this.ledger.spans.pending(fromMs, untilMs, BATCH_CALLS);
-      const truncated = rows.length === BATCH_CALLS;
-      const runs = groupRuns(rows, this.now(), truncated);
-      if (runs.length === 0) return total;
-      const keep = runs.filter((r) => sampled(r.traceId, this.o.sampleRate));
+    let batch: Run[] = [];
+    let calls = 0;
+    const flush = async (): Promise<boolean> => {
+      const keep = batch.filter((r) => sampled(r.traceId, this.o.sampleRate));
       const spans = keep.flatMap((r) => runSpans(r, this.o));
       if (spans.length > 0) {
         const err = await this.exportBatch(spans);
         if (err !== null) {
           this.o.log.limited(`otlp-traces\u0000${err}`, 'warn', 'OTLP traces export refused; retried later, nothing is marked sent', { url: this.o.url, error: err });
-          return { ...total, ok: false };
+          total.ok = false;
+          return false;
         }
       }
-      this.ledger.spans.exports.markSent(runs.flatMap((r) => r.calls.map((c) => c.dedupeKey)), this.now());
+      this.ledger.spans.exports.markSent(batch.flatMap((r) => r.calls.map((c) => c.dedupeKey)), this.now());
       total.spans += spans.length;
       total.runs += keep.length;
-      total.sampledOut += runs.length - keep.length;
-      if (!truncated || this.stopped) return total;
+      total.sampledOut += batch.length - keep.length;
+      batch = [];
+      calls = 0;
+      return true;
+    };
+    for (const session of this.ledger.spans.pendingSessions(fromMs, untilMs)) {
+      if (this.stopped) break;
+      for (const run of groupRuns(this.ledger.spans.pendingInSession(session, fromMs, untilMs), this.now())) {
+        batch.push(run);
+        calls += run.calls.length;
+      }
+      if (calls >= BATCH_CALLS && !(await flush())) return total;
     }
+    if (batch.length > 0 && !this.stopped) await flush();
+    return total;
   }
 
   /** Ships calls from the moment span export was first enabled, every intervalMs (backing off after failures). */
