@@ -198,3 +198,21 @@ test('serve-style start: only calls from the moment span export was enabled are 
     ledger.close();
   }
 });
+
+test('span facts: the response id and API from the record text, hashed; look-alikes inside strings never match', async () => {
+  const { spanFactOf, hash16 } = await import('../src/parse/span-facts.js');
+  const { parseRecord } = await import('../src/parse/transcript-line.js');
+  const ctx = { stateDir: '/s', agent: 'main', sessionId: 'sess', sessionKey: null, source: 'jsonl', where: '/s/x.jsonl' };
+  const line = assistantLine({ responseId: 'resp_"quoted"\\id' });
+  const r = parseRecord(line);
+  assert.equal(r.kind, 'call');
+  const f = spanFactOf(line, (r as { call: import('../src/model.js').ParsedCall }).call, ctx);
+  assert.equal(f.requestIdHash, hash16('resp_"quoted"\\id'));
+  assert.equal(f.api, 'openai-completions');
+  // a tool argument that spells a responseId is escaped inside its string: not a member
+  const msg = JSON.parse(assistantLine({ responseId: null }));
+  msg.message.content = [{ type: 'toolCall', id: 't1', name: 'x', arguments: { note: '"responseId":"fake-id"' } }];
+  const text = JSON.stringify(msg);
+  const r2 = parseRecord(text);
+  assert.equal(spanFactOf(text, (r2 as { call: import('../src/model.js').ParsedCall }).call, ctx).requestIdHash, null);
+});

@@ -293,8 +293,7 @@ export class Ingestor {
       const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') {
         calls.push(label(r.call));
-        const f = spanFactOf(rec.text, r.call, batch.context);
-        if (f) this.stagedSpans.push(f);
+        this.stagedSpans.push(spanFactOf(rec.text, r.call, batch.context));
       } else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
         this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
