@@ -73,6 +73,10 @@ test('serve --otel.enabled: metrics exported, a new call sent as spans, SIGTERM 
     const r3 = await run(['otel', 'backfill', '--data-dir', dataDir]);
     assert.equal(r3.status, 2);
     assert.match(r3.stderr, /^clawmeter: otel backfill: --since is required/);
+    const r4 = await run(['otel', 'backfill', '--since', '1d', '--data-dir', path.join(root, 'nothing-here')]);
+    assert.equal(r4.status, 2);
+    assert.match(r4.stderr, /no ledger there/);
+    assert.ok(!fs.existsSync(path.join(root, 'nothing-here')), 'no empty ledger created');
   } finally {
     await receiver.close();
   }

@@ -5,7 +5,10 @@
  * once (what was sent before is skipped; a refused batch is not recorded, so
  * running it again continues). Needs the ledger, so not while `serve` holds it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { IngestStats } from '../ingest/stats.js';
+import { LEDGER_FILE } from '../ledger/ledger.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import { ProcessMetrics } from '../metrics/process.js';
 import { optionsHelp } from '../settings/help.js';
@@ -45,7 +48,9 @@ export async function otelCommand(argv: string[], env: NodeJS.ProcessEnv = proce
   if (!config.signals.traces) throw new UsageError('otel backfill: otel.traces is false, nothing to export');
   const log = loggerFrom(values);
   const sinceMs = parseTime('since', values.since, Date.now());
-  const ledger = openLedger(usableDataDir(values.dataDir ?? defaultDataDir(env)), log);
+  const dataDir = values.dataDir ?? defaultDataDir(env);
+  if (!fs.existsSync(path.join(dataDir, LEDGER_FILE))) throw new UsageError(`--data-dir ${dataDir}: no ledger there (run 'clawmeter ingest' or 'serve' first)`);
+  const ledger = openLedger(usableDataDir(dataDir), log);
   const pm = new ProcessMetrics();
   try {
     const collector = new MetricsCollector(ledger, new IngestStats(), { version: version(), demo: false, showAccountEmails: false, processMetrics: pm });
