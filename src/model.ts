@@ -35,6 +35,35 @@ export interface CallAlias {
   side: 'mirror' | 'rollout';
 }
 
+/** What a trace needs of a call beyond the counting rules (src/parse/span-facts.ts; no content, ids only as hashes). */
+export interface SpanFact {
+  dedupeKey: string;
+  /** 16 hex digits of SHA-256 over the session id (or the input): groups calls into runs, never exported raw */
+  sessionHash: string;
+  /** 16 hex digits of SHA-256 over the provider's response id; null when the transcript has none */
+  requestIdHash: string | null;
+  api: string | null;
+}
+
+/**
+ * One record of OpenClaw's JSON log file (src/parse/gateway-log-line.ts). `message`
+ * is content: it leaves the machine only redacted (src/labeling/log-redaction.ts).
+ */
+export interface GatewayLogRecord {
+  timeMs: number;
+  /** OTel severity number (tslog 0 silly .. 6 fatal mapped to TRACE .. FATAL) */
+  severityNumber: number;
+  severityText: string;
+  logger: string;
+  parents: string[];
+  codeLocation: string | null;
+  codeFunction: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  traceFlags: number | null;
+  message: string;
+}
+
 /** A model call with its session context, ready to be committed to the ledger. */
 export interface LedgerCall extends ParsedCall {
   agent: string;

@@ -22,6 +22,8 @@ import { openLedger } from './open-ledger.js';
 import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
 import { QuotaPoller } from '../sources/quota-poller.js';
+import { otelConfig } from '../settings/otel.js';
+import { startOtlp } from './otlp.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
 
@@ -54,6 +56,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const intervalS = values.interval!;
   const maxSeries = values.maxSeries!;
   const usage = usageSettings(values);
+  const otel = otelConfig(values, env);
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
@@ -124,6 +127,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
+  const otlp = otel.enabled ? startOtlp(otel, { ledger: openLedgerRef, stats: ingestor.stats, processMetrics, log, demo, showAccountEmails: Boolean(values.showAccountEmails) }) : null;
 
   // Ingestion: now, on every interval, and shortly after file changes.
   const watchers = new Map<string, fs.FSWatcher>();
@@ -183,6 +187,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       for (const w of watchers.values()) w.close();
       await poller?.stop();
       await ingestor.stop(); // the running cycle commits what it read, at its next batch boundary
+      await otlp?.shutdown(); // sends what is pending; the ledger is still open for its bookkeeping
       await server.close();
       processMetrics.stop();
       openLedgerRef.close();

@@ -6,10 +6,11 @@
  * stay fast during a large backfill.
  */
 import type { Ledger } from '../ledger/ledger.js';
-import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
+import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, SpanFact, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
 import { parseFailedRunLine } from '../parse/failed-run.js';
 import { parseRecord } from '../parse/transcript-line.js';
+import { spanFactOf } from '../parse/span-facts.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { CycleHealth, type CycleResult } from './health.js';
@@ -227,6 +228,7 @@ export class Ingestor {
   private staged: SourceBatch[] = [];
   /** Turns that never reached a model, found in the staged batches (not calls; own ledger table). */
   private stagedFailedRuns: LedgerFailedRun[] = [];
+  private stagedSpans: SpanFact[] = [];
 
   /**
    * Transcript batches are parsed at once and staged; staged batches commit together
@@ -258,8 +260,10 @@ export class Ingestor {
     this.stagedCursors = [];
     this.staged = [];
     const failedRuns = this.stagedFailedRuns;
+    const spans = this.stagedSpans;
     this.stagedFailedRuns = [];
-    const res = this.ledger.commit({ calls, cursors, failedRuns });
+    this.stagedSpans = [];
+    const res = this.ledger.commit({ calls, cursors, failedRuns, spans });
     // Calls that skip the line parser (rollouts) are bounded by the ledger itself.
     for (let i = 0; i < (res.rejected ?? 0); i++) this.stats.countIssue('implausible_usage');
     for (const b of batches) {
@@ -287,8 +291,10 @@ export class Ingestor {
       const failed = parseFailedRunLine(rec.text);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
       const r = parseRecord(rec.text, rec.full);
-      if (r.kind === 'call') calls.push(label(r.call));
-      else if (r.kind === 'malformed') {
+      if (r.kind === 'call') {
+        calls.push(label(r.call));
+        this.stagedSpans.push(spanFactOf(rec.text, r.call, batch.context));
+      } else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
         this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
           reason: r.why,

@@ -31,6 +31,7 @@ import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { CallAliasTable } from './call-aliases.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
+import { SpanStore } from './spans.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -54,6 +55,8 @@ export class Ledger implements CursorReader {
   private snaps: Snapshots;
   private readonly failedRuns: FailedRunTable;
   private readonly aliases: CallAliasTable;
+  /** Span facts and the OTLP export's bookkeeping (spans.ts). */
+  readonly spans: SpanStore;
   private buckets: WindowBuckets;
   private windowCache: WindowRow[] = [];
   private lastCallMs: number | null = null;
@@ -100,6 +103,7 @@ export class Ledger implements CursorReader {
     this.snaps = new Snapshots(db);
     this.failedRuns = new FailedRunTable(db);
     this.aliases = new CallAliasTable(db);
+    this.spans = new SpanStore(db);
     this.buckets = new WindowBuckets(db, this.now);
     this.load();
   }
@@ -308,6 +312,7 @@ export class Ledger implements CursorReader {
       }
       publishSnapshots = this.snaps.write(batch);
       if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
+      if (batch.spans) this.spans.add(batch.spans);
     });
     try {
       run();

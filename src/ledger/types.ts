@@ -1,5 +1,6 @@
 /** Row and batch types of the ledger's public API (re-exported by ledger.ts). */
 import type { LedgerFailedRun } from './failed-runs.js';
+import type { SpanFact } from '../model.js';
 import type { AuthProfileInfo, Cursor, LedgerCall, QuotaObservation, SessionInfo } from '../model.js';
 
 /** Aggregated totals for one combination of dimensions. */
@@ -67,6 +68,8 @@ export interface CommitBatch {
   quota?: { stateDir: string; agent: string; origin: string; rows: QuotaObservation[] };
   /** Turns that never reached a model (src/ledger/failed-runs.ts). */
   failedRuns?: LedgerFailedRun[];
+  /** Span facts of the batch's calls (src/ledger/spans.ts). */
+  spans?: SpanFact[];
 }
 
 export interface CommitResult {

@@ -91,11 +91,12 @@ function show(v: Raw): string {
   return Array.isArray(v) ? v.join(',') : String(v);
 }
 
-/** Leaves of a parsed config document as dotted paths (arrays are leaves). */
-function leaves(doc: unknown, prefix = ''): Array<[string, unknown]> {
+/** Leaves of a parsed config document as dotted paths (arrays, and mappings at a `mapping` setting's key, are leaves). */
+function leaves(doc: unknown, prefix = '', mappings: ReadonlySet<string> = new Set()): Array<[string, unknown]> {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [[prefix, doc]];
+  if (mappings.has(prefix)) return [[prefix, Object.entries(doc as Record<string, unknown>).map(([k, v]) => (typeof v === 'string' && k !== '' ? `${k}=${v}` : ''))]];
   const out: Array<[string, unknown]> = [];
-  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out.push(...leaves(v, prefix ? `${prefix}.${k}` : k));
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) out.push(...leaves(v, prefix ? `${prefix}.${k}` : k, mappings));
   return out;
 }
 
@@ -135,7 +136,8 @@ export function readConfigFile(file: string): Map<string, unknown> {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new SettingsError(`config ${file}: expected a mapping of settings at the top level`);
   const byKey = new Map(ALL_SETTINGS.map(([name, d]) => [d.key, name] as const));
   const out = new Map<string, unknown>();
-  for (const [p, v] of leaves(doc)) {
+  const mappings = new Set(ALL_SETTINGS.filter(([, d]) => d.mapping).map(([, d]) => d.key));
+  for (const [p, v] of leaves(doc, '', mappings)) {
     const name = byKey.get(p);
     if (!name || SETTINGS[name].flagOnly) {
       const near = [...byKey.keys()].find((k) => distance(k.toLowerCase(), p.toLowerCase()) <= 2);

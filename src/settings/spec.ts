@@ -23,8 +23,10 @@ export function keyOf(flag: string, negates = false): string {
 }
 
 const HISTORY = ['serve', 'ingest', 'rebuild'] as const;
-const LEDGER = ['serve', 'ingest', 'rebuild', 'backfill'] as const;
-const LOGGING = ['serve', 'ingest', 'rebuild', 'backfill'] as const;
+const LEDGER = ['serve', 'ingest', 'rebuild', 'backfill', 'otel'] as const;
+const LOGGING = ['serve', 'ingest', 'rebuild', 'backfill', 'otel'] as const;
+/** `serve` exports continuously; `clawmeter otel backfill` once. */
+const OTEL = ['serve', 'otel'] as const;
 
 const TIME = /^(now|\d+(\.\d+)?[smhdw]|\d+(\.\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 function timeText(v: string): string | null {
@@ -46,6 +48,26 @@ function httpBase(v: string): string | null {
   return null;
 }
 
+/** An OTLP/HTTP endpoint: an http(s) URL, any path, no credentials (they go in otel.headers). */
+export function otlpUrl(v: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return 'expected an http(s) URL such as http://127.0.0.1:4318';
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'expected an http(s) URL such as http://127.0.0.1:4318';
+  if (u.username || u.password || u.hash) return 'expected a URL without credentials or fragment (put credentials in otel.headers)';
+  return null;
+}
+
+/** OTLP headers: NAME=VALUE items, each may hold several comma-separated pairs (the OTEL_EXPORTER_OTLP_HEADERS form). */
+function headerList(v: string[]): string | null {
+  return v.every((item) => item.split(',').every((p) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+=.*$/.test(p.trim())))
+    ? null
+    : 'expected NAME=VALUE pairs (a header name, then =)';
+}
+
 function windowList(v: string): string | null {
   const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
   return parts.length > 0 && parts.every((p) => parseWindow(p) !== null) ? null : 'expected durations such as 5h,7d (units m, h, d, w)';
@@ -61,7 +83,7 @@ function listenAddress(v: string): string | null {
 }
 
 export const SETTINGS = {
-  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ['serve', 'ingest', 'rebuild', 'backfill'],
+  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ['serve', 'ingest', 'rebuild', 'backfill', 'otel'],
     help: 'YAML (or JSON) config file; flags, then environment variables, win over it' }),
   stateDir: def({ flag: 'state-dir', type: 'strings', default: null, arg: 'DIR', commands: HISTORY,
     defaultText: 'discovered: OPENCLAW_STATE_DIR, OPENCLAW_HOME, ~/.openclaw, ~/.openclaw-<profile>, ~/.clawdbot',
@@ -110,8 +132,9 @@ export const SETTINGS = {
     env: [{ name: 'CLAWMETER_ANTHROPIC_USAGE_URL' }], check: httpBase, commands: ['serve'], help: 'base URL for --poll-quota (anthropic)' }),
 
   // ---- backfill: the ledger's history as timestamped OpenMetrics ----------------
-  since: def({ flag: 'since', type: 'string', default: null, arg: 'TIME', check: timeText, commands: ['backfill'],
-    defaultText: "the ledger's first call", help: 'first step: ISO time, Unix seconds, or a duration back from now (30d, 12h)' }),
+  since: def({ flag: 'since', type: 'string', default: null, arg: 'TIME', check: timeText, commands: ['backfill', 'otel'],
+    defaultText: "the ledger's first call",
+    help: 'first step (otel backfill: first call to export as spans): ISO time, Unix seconds, or a duration back from now (30d, 12h)' }),
   until: def({ flag: 'until', type: 'string', default: 'now', arg: 'TIME', check: timeText, commands: ['backfill'],
     help: 'last step (same forms); must be before the first live scrape' }),
   step: def({ flag: 'step', type: 'string', default: '1m', arg: 'DURATION', commands: ['backfill'],
@@ -123,6 +146,46 @@ export const SETTINGS = {
     help: 'another target label the live scrape adds (repeatable)' }),
   out: def({ flag: 'out', type: 'string', default: null, arg: 'PATH', commands: ['backfill', 'demo'],
     help: "where to write: backfill's OpenMetrics file (default stdout), or the demo's new state directory (required)" }),
+
+  // ---- otel: OTLP/HTTP export of metrics, traces and logs (docs/otlp.md) ------------
+  // The doc's keys under `otel:`. Signal endpoints take no env entry here: the doc puts a
+  // signal's config key before its env variable, which src/settings/otel.ts applies.
+  otelEnabled: def({ flag: 'otel.enabled', type: 'boolean', default: false, commands: OTEL,
+    help: 'export metrics, traces and logs over OTLP/HTTP protobuf (docs/otlp.md)' }),
+  otelEndpoint: def({ flag: 'otel.endpoint', type: 'string', default: 'http://localhost:4318', arg: 'URL', check: otlpUrl,
+    env: [{ name: 'OTEL_EXPORTER_OTLP_ENDPOINT' }], commands: OTEL,
+    help: 'shared OTLP/HTTP base URL; /v1/<signal> is appended unless it already holds /v1/' }),
+  otelTracesEndpoint: def({ flag: 'otel.traces-endpoint', type: 'string', default: null, arg: 'URL', check: otlpUrl, commands: OTEL,
+    help: 'traces URL, used as is (else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else the shared endpoint)' }),
+  otelMetricsEndpoint: def({ flag: 'otel.metrics-endpoint', type: 'string', default: null, arg: 'URL', check: otlpUrl, commands: OTEL,
+    help: 'metrics URL, used as is (else OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, else the shared endpoint)' }),
+  otelLogsEndpoint: def({ flag: 'otel.logs-endpoint', type: 'string', default: null, arg: 'URL', check: otlpUrl, commands: OTEL,
+    help: 'logs URL, used as is (else OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, else the shared endpoint)' }),
+  otelProtocol: def({ flag: 'otel.protocol', type: 'string', default: 'http/protobuf', arg: 'PROTOCOL', env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL' }],
+    check: (v) => (v === 'http/protobuf' ? null : 'only http/protobuf is supported (grpc and http/json are not offered)'), commands: OTEL,
+    help: 'OTLP wire protocol (only http/protobuf)' }),
+  otelServiceName: def({ flag: 'otel.service-name', type: 'string', default: 'clawmeter', arg: 'NAME', env: [{ name: 'OTEL_SERVICE_NAME' }], commands: OTEL,
+    help: 'service.name resource attribute' }),
+  otelHeaders: def({ flag: 'otel.headers', type: 'strings', default: null, arg: 'NAME=VALUE', env: [{ name: 'OTEL_EXPORTER_OTLP_HEADERS', note: '(NAME=VALUE,...)' }],
+    check: headerList, secret: true, mapping: true, commands: OTEL,
+    help: 'headers sent with every export (repeatable; in the config file a mapping); secret: redacted in config check, never logged' }),
+  otelTraces: def({ flag: 'otel.traces', type: 'boolean', default: true, commands: OTEL, help: 'export spans (config: otel.traces: false to turn off)' }),
+  otelMetrics: def({ flag: 'otel.metrics', type: 'boolean', default: true, commands: OTEL, help: 'export metrics' }),
+  otelLogs: def({ flag: 'otel.logs', type: 'boolean', default: true, commands: OTEL, help: "export the gateway's log file records" }),
+  otelSampleRate: def({ flag: 'otel.sample-rate', type: 'number', default: 1, min: 0, max: 1, arg: 'RATIO', commands: OTEL,
+    help: 'share of root spans (runs) kept, 0.0 to 1.0; children follow their root' }),
+  otelFlushIntervalMs: def({ flag: 'otel.flush-interval-ms', type: 'number', default: 60_000, min: 1000, integer: true, arg: 'MS', commands: OTEL,
+    help: 'metric export interval in milliseconds (also how often new spans and log records are sent)' }),
+  otelLogFile: def({ flag: 'otel.log-file', type: 'string', default: null, arg: 'FILE', commands: OTEL,
+    defaultText: '/tmp/openclaw/openclaw-YYYY-MM-DD.log',
+    help: "OpenClaw's JSON log file (its logging.file) to export as OTLP log records; YYYY-MM-DD stands for the local date (rolled daily)" }),
+  otelCaptureContent: def({ flag: 'otel.capture-content.enabled', type: 'boolean', default: false, commands: OTEL,
+    help: 'content capture: gateway log record bodies (bounded, redacted); clawmeter keeps no prompt, response or tool text (docs/otlp.md)' }),
+  otelCaptureInput: def({ flag: 'otel.capture-content.input-messages', type: 'boolean', default: false, commands: OTEL, help: 'user prompt content (see otel.captureContent.enabled)' }),
+  otelCaptureOutput: def({ flag: 'otel.capture-content.output-messages', type: 'boolean', default: false, commands: OTEL, help: 'model response content (see otel.captureContent.enabled)' }),
+  otelCaptureToolInputs: def({ flag: 'otel.capture-content.tool-inputs', type: 'boolean', default: false, commands: OTEL, help: 'tool argument payloads (see otel.captureContent.enabled)' }),
+  otelCaptureToolOutputs: def({ flag: 'otel.capture-content.tool-outputs', type: 'boolean', default: false, commands: OTEL, help: 'tool result payloads (see otel.captureContent.enabled)' }),
+  otelCaptureSystemPrompt: def({ flag: 'otel.capture-content.system-prompt', type: 'boolean', default: false, commands: OTEL, help: 'assembled system prompt (see otel.captureContent.enabled)' }),
 
   // ---- demo: a generated state directory ------------------------------------------
   seed: def({ flag: 'seed', type: 'number', default: 42, min: 1, integer: true, arg: 'N', commands: ['demo'], help: 'random seed' }),

@@ -6,7 +6,7 @@
  * declared exactly once.
  */
 
-export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'demo';
+export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'demo' | 'otel';
 
 export type SettingType = 'string' | 'number' | 'boolean' | 'strings';
 
@@ -55,6 +55,8 @@ export interface SettingDef<T extends SettingType = SettingType> {
   secret?: boolean;
   /** Not read from the config file (e.g. --config itself, --help). */
   flagOnly?: boolean;
+  /** A `strings` setting whose config-file value may also be a mapping (`{name: value}` becomes `name=value` items). */
+  mapping?: boolean;
 }
 
 /** Where an effective value came from. */
