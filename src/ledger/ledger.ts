@@ -21,7 +21,7 @@ import { boundName, MIN_PLAUSIBLE_TS_MS, plausibleCost, plausibleTimestamp, usag
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
-import { WriterLock } from './lock.js';
+import { WriterLock, privateDir } from './lock.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
 import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
@@ -37,16 +37,6 @@ export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, Sessi
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
 
 export const LEDGER_FILE = 'ledger.sqlite';
-
-/** Makes the data dir private (0700) whatever the umask; best effort on folders we do not own. */
-function privateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    fs.chmodSync(dir, 0o700);
-  } catch {
-    // not ours (e.g. a shared folder given as --data-dir): leave it
-  }
-}
 
 export class Ledger implements CursorReader {
   readonly file: string;

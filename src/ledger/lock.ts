@@ -103,3 +103,13 @@ export class WriterLock {
     this.db.close(); // closing drops the transaction and its lock
   }
 }
+
+/** Makes the data dir private (0700) whatever the umask; best effort on folders we do not own. */
+export function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    fs.chmodSync(dir, 0o700);
+  } catch {
+    // not ours (e.g. a shared folder given as --data-dir): leave it
+  }
+}
