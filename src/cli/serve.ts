@@ -10,7 +10,8 @@ import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../sinks/prometheus/process-metrics.js';
-import { parseListen, startServer } from '../sinks/http/server.js';
+import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
+import { loadWebConfig, watchWebConfig, type LoadedWebConfig } from './web-config-file.js';
 import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
 import { generateStateDir } from '../demo/generate.js';
@@ -36,6 +37,8 @@ Options:
   --show-account-emails  put account emails in labels instead of a short hash
   --max-series N         cap on exported domain samples per scrape (default 2000)
   --no-watch             poll only, do not watch files
+  --web.config.file FILE exporter-toolkit web config (YAML): TLS, client certificates, basic auth
+                         (bcrypt), response headers; re-read when it or a file it names changes
   --log-level LEVEL      debug, info, warn, error or silent (default info; debug adds per-cycle and per-input lines)
   --log-format FORMAT    logfmt or json (default logfmt)
 ${USAGE_HELP}  -h, --help             show this help
@@ -64,6 +67,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     'show-account-emails': { type: 'boolean' },
     'max-series': { type: 'string' },
     'no-watch': { type: 'boolean' },
+    'web.config.file': { type: 'string' },
     ...USAGE_OPTIONS,
   });
   if (values.help) {
@@ -86,6 +90,22 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   });
   const maxSeries = numberSetting({ flag: 'max-series', value: values['max-series'], fallback: 2000, min: 1, integer: true, what: 'a positive integer' });
   const usage = resolveUsageOptions(values, env);
+  const webFile = values['web.config.file'];
+  let web: LoadedWebConfig | null = null;
+  if (webFile !== undefined) {
+    try {
+      web = loadWebConfig(webFile);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    for (const w of web.warnings) log.warn(`web config: ${w}`);
+  }
+  if (!isLoopbackHost(listen.host) && !(web && Object.keys(web.config.users).length > 0)) {
+    log.warn('listening on a non-loopback address without authentication: anyone who can reach it can read the metrics', {
+      listen: listenRaw,
+      hint: 'set basic_auth_users (and tls_server_config) in --web.config.file, or restrict access in the network',
+    });
+  }
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
@@ -112,6 +132,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
         if (!app) throw new Error('starting');
         return app.renderer.render();
       },
+      metricsVersion: () => (app ? `${app.ledger.version}:${app.ingestor.stats.durationCount}` : 'starting'),
       readiness: () => (app ? app.ingestor.stats.readiness() : { ready: false, reasons: ['starting'] }),
       status: () => ({
         demo,
@@ -124,6 +145,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     },
     listen.host,
     listen.port,
+    { web: web?.config ?? null },
   ).catch((err: NodeJS.ErrnoException) => {
     ledger?.close();
     throw new UsageError(`--listen ${listenRaw}: cannot listen (${err.code ?? err.message})`);
@@ -155,6 +177,15 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
+  const stopWebWatch =
+    webFile !== undefined && web
+      ? watchWebConfig(webFile, web, (next) => {
+          const note = server.applyWebConfig(next.config);
+          for (const w of next.warnings) log.warn(`web config: ${w}`);
+          log.info('web config reloaded', { file: webFile, tls: server.tls, basicAuthUsers: Object.keys(next.config.users).length });
+          if (note) log.warn(`web config: ${note}`);
+        }, log)
+      : () => {};
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
 
   // Ingestion: now, on every interval, and shortly after file changes.
@@ -211,6 +242,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      stopWebWatch();
       if (debounce) clearTimeout(debounce);
       for (const w of watchers.values()) w.close();
       await poller?.stop();
