@@ -285,7 +285,7 @@ test('container steps reproduced: npm ci --omit=dev from the packed tarball, ser
     const r = spawnSync(process.execPath, hc.slice(1).map((a) => a.replace(':9099', `:${port}`)), { uid, gid, timeout: 10_000 });
     assert.equal(r.status, 0, 'HEALTHCHECK passes');
   } finally {
-    assert.equal(await s.stop(), 143, 'SIGTERM: clean stop, exit 128+15');
+    assert.equal(await s.stop(), 0, 'SIGTERM: clean stop');
   }
   assert.equal(spawnSync('find', [app, '-newer', path.join(app, 'package.json')], { encoding: 'utf8' }).stdout, before, 'nothing written under the install');
   assert.ok(fs.readdirSync(data).length > 0, 'the ledger is on the volume');
