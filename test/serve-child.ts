@@ -21,7 +21,7 @@ export async function startServeChild(args: string[], o: { env?: NodeJS.ProcessE
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`serve did not start: ${log}`)), 30_000);
     const check = () => {
-      const m = /url=(https?:\/\/[^\s/]+)\/metrics/.exec(log);
+      const m = /url"?[=:]"?(https?:\/\/[^\s/"]+)\/metrics/.exec(log);
       if (m) {
         clearTimeout(t);
         child.off('exit', onExit);
