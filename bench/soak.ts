@@ -112,14 +112,20 @@ async function main(): Promise<void> {
   }, 10_000);
 
   const lat: number[] = [];
+  const heap: Array<[number, number]> = [];
+  let lastHeapAt = 0;
   let scrapeErrors = 0;
   let scrapes = 0;
   while (Date.now() < end) {
     const t0 = performance.now();
     try {
       const r = await fetch(`${url}/metrics`);
-      await r.text();
+      const text = await r.text();
       if (r.status !== 200) scrapeErrors++;
+      if (Date.now() - lastHeapAt >= 10_000) {
+        lastHeapAt = Date.now();
+        heap.push([(Date.now() - started) / 60_000, familySum(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024]);
+      }
     } catch {
       scrapeErrors++;
     }
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
   fs.rmSync(root, { recursive: true, force: true });
 
   const warm = rss.filter(([m]) => m >= 2);
+  const warmHeap = heap.filter(([m]) => m >= 2);
   const result = {
     minutes: MINUTES,
     appended,
@@ -162,6 +169,10 @@ async function main(): Promise<void> {
     rssLastMB: Number((warm[warm.length - 1]?.[1] ?? NaN).toFixed(1)),
     rssMaxMB: Number(Math.max(...rss.map((p) => p[1])).toFixed(1)),
     rssSlopeMBPerHour: Number((slope(warm) * 60).toFixed(2)),
+    heapUsedFirstMB: Number((warmHeap[0]?.[1] ?? NaN).toFixed(1)),
+    heapUsedLastMB: Number((warmHeap[warmHeap.length - 1]?.[1] ?? NaN).toFixed(1)),
+    heapUsedSlopeMBPerHour: Number((slope(warmHeap) * 60).toFixed(2)),
+    rssGrowthBytesPerCall: Number(((((warm[warm.length - 1]?.[1] ?? 0) - (warm[0]?.[1] ?? 0)) * 1024 * 1024) / Math.max(1, appended)).toFixed(0)),
     node: process.version,
   };
   fs.mkdirSync(path.dirname(OUT), { recursive: true });

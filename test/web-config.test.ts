@@ -79,7 +79,9 @@ test('parseWebConfig: the exporter-toolkit keys, relative paths, and one-line er
     ['tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert', /needs client_ca_file/],
     ['tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12', /min_version is above max_version/],
     ['tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: SSL3', /"SSL3" is not one of/],
-    ['basic_auth_users:\n  bob: plaintext-password', /basic_auth_users.bob: expected a bcrypt hash/],
+    ['basic_auth_users:\n  bob: plaintext-password', /basic_auth_users\."bob": expected a bcrypt hash/],
+    // Found by the fuzzer: a collection as a key became a multi-line message.
+    ['{ {"tls_server_config": { "cert": "-----BEGIN CERTIFICATE-----", "key": "-----BEGIN PRIVATE KEY-----" }}: 1 }', /unknown key "\{/],
     ['http_server_config:\n  headers:\n    Set-Cookie: x=1', /"Set-Cookie" cannot be set/],
     ['basic_auth_users: [a, b]', /expected a mapping/],
     ['a: [', /not valid YAML/],

@@ -66,9 +66,14 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A name from the file, quoted on one line and cut short, for an error message. */
+function show(name: string): string {
+  return JSON.stringify(name.length > 60 ? name.slice(0, 60) + '...' : name);
+}
+
 function checkKeys(o: Obj, where: string, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new WebConfigError(`${where}: unknown key "${k}" (expected ${allowed.join(', ')})`);
+    if (!allowed.includes(k)) throw new WebConfigError(`${where}: unknown key ${show(k)} (expected ${allowed.join(', ')})`);
   }
 }
 
@@ -82,7 +87,7 @@ function str(o: Obj, key: string, where: string): string | null {
 function tlsVersion(o: Obj, key: string, where: string, fallback: NodeTlsVersion): NodeTlsVersion {
   const v = str(o, key, where);
   if (v === null) return fallback;
-  if (!Object.hasOwn(TLS_VERSIONS, v)) throw new WebConfigError(`${where}.${key}: "${v}" is not one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+  if (!Object.hasOwn(TLS_VERSIONS, v)) throw new WebConfigError(`${where}.${key}: ${show(v)} is not one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
   return TLS_VERSIONS[v as keyof typeof TLS_VERSIONS];
 }
 
@@ -115,7 +120,7 @@ function parseTls(o: unknown, baseDir: string, warnings: string[]): TlsSpec | nu
   if (clientCaFile !== null && clientCa !== null) throw new WebConfigError(`${where}: client_ca_file and client_ca are mutually exclusive`);
   const cat = str(o, 'client_auth_type', where) ?? 'NoClientCert';
   if (!(CLIENT_AUTH_TYPES as readonly string[]).includes(cat)) {
-    throw new WebConfigError(`${where}.client_auth_type: "${cat}" is not one of ${CLIENT_AUTH_TYPES.join(', ')}`);
+    throw new WebConfigError(`${where}.client_auth_type: ${show(cat)} is not one of ${CLIENT_AUTH_TYPES.join(', ')}`);
   }
   const clientAuthType = cat as ClientAuthType;
   const hasCa = clientCaFile !== null || clientCa !== null;
@@ -149,13 +154,13 @@ function parseUsers(o: unknown): Record<string, string> {
   if (!isObj(o)) throw new WebConfigError('basic_auth_users: expected a mapping of user name to bcrypt hash');
   const users: Record<string, string> = Object.create(null);
   for (const [user, hash] of Object.entries(o)) {
-    if (user === '' || user.includes(':')) throw new WebConfigError(`basic_auth_users: user name "${user.slice(0, 40)}" is empty or contains ":"`);
+    if (user === '' || user.includes(':')) throw new WebConfigError(`basic_auth_users: user name ${show(user)} is empty or contains ":"`);
     // Never echo the hash: it is credential material.
     if (typeof hash !== 'string' || !/^\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash)) {
-      throw new WebConfigError(`basic_auth_users.${user}: expected a bcrypt hash ($2y$..., e.g. from htpasswd -nBC 10 ${user})`);
+      throw new WebConfigError(`basic_auth_users.${show(user)}: expected a bcrypt hash ($2y$..., e.g. from htpasswd -nBC 10 USER)`);
     }
     const cost = Number(hash.slice(4, 6));
-    if (cost < 4 || cost > 31) throw new WebConfigError(`basic_auth_users.${user}: bcrypt cost ${cost} is outside 4..31`);
+    if (cost < 4 || cost > 31) throw new WebConfigError(`basic_auth_users.${show(user)}: bcrypt cost ${cost} is outside 4..31`);
     users[user] = hash;
   }
   return users;
@@ -173,7 +178,7 @@ function parseHttp(o: unknown, warnings: string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(h)) {
     const canonical = CONFIGURABLE_HEADERS.find((c) => c.toLowerCase() === name.toLowerCase());
-    if (!canonical) throw new WebConfigError(`${where}.headers: "${name}" cannot be set (allowed: ${CONFIGURABLE_HEADERS.join(', ')})`);
+    if (!canonical) throw new WebConfigError(`${where}.headers: ${show(name)} cannot be set (allowed: ${CONFIGURABLE_HEADERS.join(', ')})`);
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new WebConfigError(`${where}.headers.${canonical}: expected a one-line string`);
     headers[canonical] = value;
   }
@@ -184,7 +189,8 @@ function parseHttp(o: unknown, warnings: string[]): Record<string, string> {
 export function parseWebConfig(text: string, baseDir: string): WebConfigSpec {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 100 });
+    // logLevel error: YAML warnings would go to process warnings (stderr), errors are thrown.
+    doc = parseYaml(text, { maxAliasCount: 100, logLevel: 'error' });
   } catch (err) {
     throw new WebConfigError(`not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
