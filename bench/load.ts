@@ -6,6 +6,8 @@
  * LOAD_SECONDS (60) and LOAD_CONNECTIONS (100, comma-separated for several runs)
  * shape the wrk runs (plain, then gzip). The state, ledger and results live in
  * .bench/ (LOAD_DIR); the history is generated and ingested once and reused.
+ * LOAD_SERVE_ARGS adds flags to `serve` (e.g. `--windows 1m` to take the rolling
+ * window refresh, a synchronous query per ingest cycle, out of the picture).
  * Results are printed as JSON and written to .bench/load.json.
  */
 import fs from 'node:fs';
@@ -23,6 +25,7 @@ const BIN = path.join(REPO, 'bin/clawmeter.js');
 const DIR = process.env.LOAD_DIR ?? path.join(REPO, '.bench/load');
 const MB = Number(process.env.LOAD_MB ?? 1500);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
+const SERVE_ARGS = (process.env.LOAD_SERVE_ARGS ?? '').split(' ').filter(Boolean);
 const CONNECTIONS = (process.env.LOAD_CONNECTIONS ?? '100').split(',').map(Number);
 
 export interface WrkResult {
@@ -72,7 +75,7 @@ function prepare(): { stateDir: string; dataDir: string; calls: number } {
 }
 
 async function startServe(stateDir: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--state-dir', stateDir, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--interval', '1', '--log-level', 'info'], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--state-dir', stateDir, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--interval', '1', '--log-level', 'info', ...SERVE_ARGS], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
@@ -177,12 +180,20 @@ async function main(): Promise<void> {
     }
   }
   const slow = await slowClients(url, 500);
+  const m = await (await fetch(`${url}/metrics`).catch(() => null))?.text().catch(() => '') ?? '';
+  const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(m)?.[1] ?? NaN);
+  const serveStats = {
+    ingestCycles: metric('clawmeter_ingest_duration_seconds_count'),
+    ingestSecondsMean: Number((metric('clawmeter_ingest_duration_seconds_sum') / metric('clawmeter_ingest_duration_seconds_count')).toFixed(3)),
+    eventLoopLagP99Ms: Number((metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)),
+    renderMs: metric('openclaw_codex_exporter_scrape_duration_ms'),
+  };
   clearInterval(appender);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
   fs.rmSync(file, { force: true });
 
-  const result = { ledgerCalls: calls, bodyBytes: body, appendedDuringRuns: appended, runs, slowClients: slow, node: process.version, cores: (await import('node:os')).cpus().length };
+  const result = { serveArgs: SERVE_ARGS, serveStats, ledgerCalls: calls, bodyBytes: body, appendedDuringRuns: appended, runs, slowClients: slow, node: process.version, cores: (await import('node:os')).cpus().length };
   fs.writeFileSync(path.join(path.dirname(DIR), 'load.json'), JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
