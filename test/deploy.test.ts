@@ -2,7 +2,7 @@
  * The deploy files: the Dockerfile linted with a real parser (dockerfile-ast),
  * every Kubernetes manifest parsed (yaml) and checked field by field, the
  * systemd unit checked (and verified by systemd-analyze), the packed npm
- * package's file list. With CLAWMETER_SLOW_TESTS=1 (about 3 minutes: better-sqlite3
+ * package's file list. With CLAWMETER_SLOW_TESTS=1 (4-5 minutes here: better-sqlite3
  * compiles from source, twice), also: the Dockerfile's install steps run in a
  * clean folder from the packed tarball, the result served as a non-root user
  * from read-only files with the image's own command and HEALTHCHECK; and
