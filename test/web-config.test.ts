@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { serve, type ServeHandle } from '../src/cli/serve.js';
 import { UsageError } from '../src/cli/args.js';
 import { parseWebConfig, WebConfigError } from '../src/sinks/http/web-config.js';
@@ -213,6 +213,12 @@ test('bad web configs stop serve with one line; a public address without auth lo
   const code = await new Promise((r) => child.on('exit', r));
   assert.equal(code, 2);
   assert.match(err, /level=warn msg="listening on a non-loopback address without authentication/);
+  // Basic auth without TLS on a public address: warned too.
+  const plainAuth = writeConfig('plain-auth.yml', `basic_auth_users:\n  alice: ${ALICE}\n`);
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--state-dir', s, '--data-dir', path.join(root, 'warn-data2'), '--listen', '192.0.2.1:0', '--web.config.file', plainAuth], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /basic auth without TLS on a non-loopback address/);
+  assert.doesNotMatch(r.stderr, /without authentication/);
 });
 
 test('landing page: file system paths only for loopback clients', () => {

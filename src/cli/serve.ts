@@ -105,6 +105,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       listen: listenRaw,
       hint: 'set basic_auth_users (and tls_server_config) in --web.config.file, or restrict access in the network',
     });
+  } else if (!isLoopbackHost(listen.host) && web && !web.config.tls) {
+    log.warn('basic auth without TLS on a non-loopback address: passwords cross the network in clear', { listen: listenRaw });
   }
 
   let demo = Boolean(values.demo);
