@@ -182,6 +182,10 @@ test('reload: a changed file applies without a restart; an invalid change keeps 
     fs.writeFileSync(cfg, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  bob: ${bcryptHash('bob', 'builder', 4)}\n`);
     await waitUntil(async () => (await httpsGet(`${h.url}/healthz`, { ca, auth: 'bob:builder' })).status === 200);
     assert.equal((await httpsGet(`${h.url}/healthz`, { ca, auth: 'alice:wonderland' })).status, 401, 'the old user is gone');
+    // A reload on request (what a SIGHUP handler would call) applies at once.
+    fs.writeFileSync(cfg, `tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n  bob: ${bcryptHash('bob', 'builder', 4)}\n  carol: ${bcryptHash('carol', 'c', 4)}\n`);
+    h.reloadWebConfig();
+    assert.equal((await httpsGet(`${h.url}/healthz`, { ca, auth: 'carol:c' })).status, 200, 'reloaded on request');
     fs.writeFileSync(cfg, 'basic_auth_users: {broken');
     await new Promise((r) => setTimeout(r, 4000));
     assert.equal((await httpsGet(`${h.url}/healthz`, { ca, auth: 'bob:builder' })).status, 200, 'invalid change: previous config stays');

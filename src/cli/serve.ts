@@ -52,6 +52,8 @@ export interface ServeHandle {
   url: string;
   demo: boolean;
   log: Logger;
+  /** Re-reads --web.config.file now (for a reload signal; the file is also polled every 3 s). */
+  reloadWebConfig(): void;
   stop(): Promise<void>;
 }
 
@@ -179,7 +181,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
-  const stopWebWatch =
+  const webWatch =
     webFile !== undefined && web
       ? watchWebConfig(webFile, web, (next) => {
           const note = server.applyWebConfig(next.config);
@@ -187,7 +189,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
           log.info('web config reloaded', { file: webFile, tls: server.tls, basicAuthUsers: Object.keys(next.config.users).length });
           if (note) log.warn(`web config: ${note}`);
         }, log)
-      : () => {};
+      : null;
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
 
   // Ingestion: now, on every interval, and shortly after file changes.
@@ -240,11 +242,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     url: server.url,
     demo,
     log,
+    reloadWebConfig: () => webWatch?.checkNow(true),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      stopWebWatch();
+      webWatch?.stop();
       if (debounce) clearTimeout(debounce);
       for (const w of watchers.values()) w.close();
       await poller?.stop();

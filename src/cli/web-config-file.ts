@@ -71,19 +71,25 @@ function stamp(files: string[]): string {
     .join('|');
 }
 
-/** Polls the config and the files it names; calls `apply` with each new valid config. Returns a stop function. */
+export interface WebConfigWatch {
+  /** Re-reads the config now if it or a file it names changed (what a SIGHUP handler would call). */
+  checkNow(force?: boolean): void;
+  stop(): void;
+}
+
+/** Polls the config and the files it names; calls `apply` with each new valid config. */
 export function watchWebConfig(
   file: string,
   first: LoadedWebConfig,
   apply: (c: LoadedWebConfig) => void,
   log: Logger,
   intervalMs = 3000,
-): () => void {
+): WebConfigWatch {
   let files = first.files;
   let last = stamp(files);
-  const timer = setInterval(() => {
+  const checkNow = (force = false) => {
     const now = stamp(files);
-    if (now === last) return;
+    if (now === last && !force) return;
     last = now;
     try {
       const next = loadWebConfig(file);
@@ -93,7 +99,8 @@ export function watchWebConfig(
     } catch (err) {
       log.error('web config not reloaded; keeping the previous one', { error: (err as Error).message });
     }
-  }, intervalMs);
+  };
+  const timer = setInterval(() => checkNow(), intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return { checkNow, stop: () => clearInterval(timer) };
 }
