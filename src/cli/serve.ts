@@ -10,7 +10,8 @@ import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../metrics/process.js';
-import { parseListen, startServer } from '../sinks/http/server.js';
+import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
+import { loadWebConfig, watchWebConfig, type LoadedWebConfig } from './web-config-file.js';
 import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
 import { generateStateDir } from '../demo/generate.js';
@@ -41,6 +42,8 @@ export interface ServeHandle {
   url: string;
   demo: boolean;
   log: Logger;
+  /** Re-reads --web.config.file now (for a reload signal; the file is also polled every 3 s). */
+  reloadWebConfig(): void;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,24 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const maxSeries = values.maxSeries!;
   const usage = usageSettings(values);
   const otel = otelConfig(values, env);
+  const webFile = values.webConfigFile ?? undefined;
+  let web: LoadedWebConfig | null = null;
+  if (webFile !== undefined) {
+    try {
+      web = loadWebConfig(webFile);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    for (const w of web.warnings) log.warn(`web config: ${w}`);
+  }
+  if (!isLoopbackHost(listen.host) && !(web && Object.keys(web.config.users).length > 0)) {
+    log.warn('listening on a non-loopback address without authentication: anyone who can reach it can read the metrics', {
+      listen: listenRaw,
+      hint: 'set basic_auth_users (and tls_server_config) in --web.config.file, or restrict access in the network',
+    });
+  } else if (!isLoopbackHost(listen.host) && web && !web.config.tls) {
+    log.warn('basic auth without TLS on a non-loopback address: passwords cross the network in clear', { listen: listenRaw });
+  }
 
   let demo = Boolean(values.demo);
   let stateDirs: string[] = [];
@@ -83,6 +104,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
         if (!app) throw new Error('starting');
         return app.renderer.render(format);
       },
+      metricsVersion: () => (app ? `${app.ledger.version}:${app.ingestor.stats.durationCount}` : 'starting'),
       readiness: () => (app ? app.ingestor.stats.readiness() : { ready: false, reasons: ['starting'] }),
       status: () => ({
         demo,
@@ -95,6 +117,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     },
     listen.host,
     listen.port,
+    { web: web?.config ?? null },
   ).catch((err: NodeJS.ErrnoException) => {
     ledger?.close();
     throw new UsageError(`--listen ${listenRaw}: cannot listen (${err.code ?? err.message})`);
@@ -126,6 +149,15 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
+  const webWatch =
+    webFile !== undefined && web
+      ? watchWebConfig(webFile, web, (next) => {
+          const note = server.applyWebConfig(next.config);
+          for (const w of next.warnings) log.warn(`web config: ${w}`);
+          log.info('web config reloaded', { file: webFile, tls: server.tls, basicAuthUsers: Object.keys(next.config.users).length });
+          if (note) log.warn(`web config: ${note}`);
+        }, log)
+      : null;
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
   const otlp = otel.enabled ? startOtlp(otel, { ledger: openLedgerRef, stats: ingestor.stats, processMetrics, log, demo, showAccountEmails: Boolean(values.showAccountEmails) }) : null;
 
@@ -179,10 +211,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     url: server.url,
     demo,
     log,
+    reloadWebConfig: () => webWatch?.checkNow(true),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      webWatch?.stop();
       if (debounce) clearTimeout(debounce);
       for (const w of watchers.values()) w.close();
       await poller?.stop();

@@ -95,6 +95,8 @@ export const SETTINGS = {
     env: [{ name: 'METRICS_PORT', map: (p) => `127.0.0.1:${p}`, check: port, note: 'sets the port on 127.0.0.1' }],
     check: listenAddress, commands: ['serve'],
     help: 'address to serve /metrics, /healthz and /readyz on' }),
+  webConfigFile: def({ flag: 'web.config.file', type: 'string', default: null, arg: 'FILE', commands: ['serve'],
+    help: 'exporter-toolkit web config (YAML): TLS with optional client certificates, bcrypt basic auth, response headers; re-read when it or a file it names changes' }),
   interval: def({ flag: 'interval', type: 'number', default: 5, min: 1, max: 86_400, arg: 'SECONDS', env: [{ name: 'CACHE_SEC' }],
     commands: ['serve'], help: 'poll interval besides file watching' }),
   demo: def({ flag: 'demo', type: 'boolean', default: false, commands: ['serve'],

@@ -1,60 +1,42 @@
 /**
  * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0 when
- * the scraper's Accept header prefers it), GET /healthz
- * (liveness), GET /readyz (readiness), a small landing page at /, 404 elsewhere
- * and 405 for methods other than GET and HEAD. Routes live in one table, so a new
- * endpoint is one line. Handlers only read in-memory state; nothing here touches
- * the disk. Whatever a request contains (a target `new URL` rejects, a handler that
- * throws), the answer is a 400 or 500 and the server keeps serving.
+ * the Accept header prefers it; gzip on request),
+ * GET /healthz (liveness), GET /readyz (readiness), a small landing page at /,
+ * 404 elsewhere and 405 for methods other than GET and HEAD. Routes live in one
+ * table (routes.ts). This module owns the connection: plain HTTP or TLS from the
+ * web config, basic auth in front of every route, security headers, bounded
+ * header/URL size, header/request/keep-alive timeouts and a connection cap
+ * (limits.ts), and live reload of the web config. Handlers only read in-memory
+ * state; nothing here touches the disk. Whatever a request contains, the answer
+ * is a 4xx or 500 and the server keeps serving.
  */
 import http from 'node:http';
+import https from 'node:https';
+import type tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CONTENT_TYPE } from '../prometheus/exposition.js';
-import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prometheus/negotiate.js';
-import { landingPage } from './landing.js';
+import { BasicAuth, parseBasicAuth } from './basic-auth.js';
+import { BodyCache, acceptsGzip } from './body-cache.js';
+import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
+import { BASE_HEADERS, ROUTES, TEXT, type HttpDeps, type Reply } from './routes.js';
+import { clientCertProblem, requestsClientCert, secureContextOptions, type TlsMaterial } from './tls.js';
+import type { WebConfig } from './web-config.js';
 
-export interface HttpDeps {
-  /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
-  renderMetrics(format?: MetricsFormat): string;
-  /** Readiness for /readyz: ready once a full cycle has committed and while no source is down. */
-  readiness(): { ready: boolean; reasons: string[] };
-  /** Facts for the landing page. */
-  status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
-  /** Told about a handler failure or a broken client connection (one line, no request data). */
-  onError?(what: string, err: Error): void;
-}
+export type { HttpDeps } from './routes.js';
+export { isLoopbackHost, isLoopbackAddress } from './limits.js';
 
 export interface RunningServer {
   server: http.Server;
   url: string;
+  tls: boolean;
+  /** Applies a changed web config to new requests and connections; returns a one-line note when part of it needs a restart. */
+  applyWebConfig(cfg: WebConfig): string | null;
   close(): Promise<void>;
 }
 
-interface Reply {
-  status: number;
-  type: string;
-  body: string;
-  headers?: http.OutgoingHttpHeaders;
+export interface ServerOptions {
+  web?: WebConfig | null;
+  limits?: Partial<HttpLimits>;
 }
-
-const TEXT = 'text/plain; charset=utf-8';
-
-/** path → handler; the only place endpoints are declared. */
-const ROUTES: Record<string, (deps: HttpDeps, req: http.IncomingMessage) => Reply> = {
-  '/metrics': (d, req) => {
-    const format = negotiate(req.headers.accept);
-    const type = format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
-    return { status: 200, type, body: d.renderMetrics(format), headers: { Vary: 'Accept' } };
-  },
-  '/healthz': () => ({ status: 200, type: TEXT, body: 'ok\n' }),
-  '/readyz': (d) => {
-    const r = d.readiness();
-    if (r.ready) return { status: 200, type: TEXT, body: 'ready\n' };
-    const reasons = r.reasons.length > 0 ? r.reasons : ['not ready'];
-    return { status: 503, type: TEXT, body: reasons.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n') + '\n' };
-  },
-  '/': (d) => ({ status: 200, type: 'text/html; charset=utf-8', body: landingPage(d.status()) }),
-};
 
 /**
  * The path of a request target: origin-form (`/metrics?x`) is cut at `?`/`#`;
@@ -74,39 +56,62 @@ export function requestPath(target: string | undefined): string | null {
   }
 }
 
-function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, extra: http.OutgoingHttpHeaders = {}): void {
-  const buf = Buffer.from(r.body, 'utf8');
-  res.writeHead(r.status, { ...extra, ...r.headers, 'Content-Type': r.type, 'Content-Length': buf.length });
+interface Live {
+  auth: BasicAuth;
+  headers: Record<string, string>;
+  tls: TlsMaterial | null;
+}
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, live: Live): void {
+  let buf = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
+  const headers: http.OutgoingHttpHeaders = { ...BASE_HEADERS, ...r.headers, ...live.headers, 'Content-Type': r.type };
+  if (r.gzip) {
+    headers.Vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
+    if (acceptsGzip(req.headers['accept-encoding'] as string | undefined)) {
+      buf = r.gzip();
+      headers['Content-Encoding'] = 'gzip';
+    }
+  }
+  headers['Content-Length'] = buf.length;
+  res.writeHead(r.status, headers);
   res.end(req.method === 'HEAD' ? undefined : buf);
 }
 
-function route(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerResponse): void {
-  const p = requestPath(req.url);
-  if (p === null) return send(req, res, { status: 400, type: TEXT, body: 'bad request target\n' });
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return send(req, res, { status: 405, type: TEXT, body: 'method not allowed\n' }, { Allow: 'GET, HEAD' });
+const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, type: TEXT, body, headers });
+
+async function route(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: Live, req: http.IncomingMessage): Promise<Reply> {
+  const target = req.url ?? '/';
+  if (target.length > limits.maxUrlBytes) return text(414, 'request target too long\n');
+  const p = requestPath(target);
+  if (p === null) return text(400, 'bad request target\n');
+  if (live.auth.enabled && !(await live.auth.check(parseBasicAuth(req.headers.authorization)))) {
+    return text(401, 'unauthorized\n', { 'WWW-Authenticate': 'Basic realm="clawmeter", charset="UTF-8"' });
   }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
   const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
-  if (!handler) return send(req, res, { status: 404, type: TEXT, body: 'not found\n' });
-  send(req, res, handler(deps, req));
+  if (!handler) return text(404, 'not found\n');
+  return handler({ deps, body, req });
 }
 
-export function createHandler(deps: HttpDeps): http.RequestListener {
+function createHandler(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: () => Live): http.RequestListener {
   return (req, res) => {
-    try {
-      route(deps, req, res);
-    } catch (err) {
+    const l = live();
+    const fail = (err: unknown) => {
       deps.onError?.('request handler failed', err as Error);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
+      if (res.headersSent) return void res.destroy();
       try {
-        send(req, res, { status: 500, type: TEXT, body: 'internal error\n' });
+        send(req, res, text(500, 'internal error\n'), l);
       } catch {
         res.destroy();
       }
-    }
+    };
+    route(deps, body, limits, l, req).then((r) => {
+      try {
+        send(req, res, r, l);
+      } catch (err) {
+        fail(err);
+      }
+    }, fail);
   };
 }
 
@@ -118,16 +123,61 @@ export function parseListen(listen: string): { host: string; port: number } | nu
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-export function startServer(deps: HttpDeps, host: string, port: number): Promise<RunningServer> {
-  const server = http.createServer(createHandler(deps));
-  server.keepAliveTimeout = 65_000;
-  // A request Node cannot parse gets a 400 and its connection closed; the server goes on.
+function liveOf(cfg: WebConfig | null | undefined): Live {
+  return { auth: new BasicAuth(cfg?.users ?? {}), headers: { ...(cfg?.headers ?? {}) }, tls: cfg?.tls ?? null };
+}
+
+export function startServer(deps: HttpDeps, host: string, port: number, opts: ServerOptions = {}): Promise<RunningServer> {
+  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  let live = liveOf(opts.web);
+  // Without a version to key on, every scrape renders.
+  let n = 0;
+  const body = new BodyCache(deps.renderMetrics, deps.metricsVersion ?? (() => String(n++)), limits.bodyMaxAgeMs);
+  const handler = createHandler(deps, body, limits, () => live);
+  const base = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: limits.checkIntervalMs };
+  const tlsOn = live.tls !== null;
+  const server: http.Server = live.tls
+    ? https.createServer({ ...base, ...secureContextOptions(live.tls), requestCert: requestsClientCert(live.tls.clientAuthType), rejectUnauthorized: false }, handler)
+    : http.createServer(base, handler);
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.timeout = limits.idleTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  if (tlsOn) {
+    // The client-certificate policy is checked per connection, against the config of that moment.
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      const m = live.tls;
+      const problem = m ? clientCertProblem(socket, m) : null;
+      if (problem) socket.destroy();
+    });
+    server.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET') deps.onError?.('TLS handshake failed', err);
+    });
+  }
+  // A request Node cannot parse gets a 400 (431 for oversized headers) and its connection closed; the server goes on.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') deps.onError?.('bad client request', err);
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE' && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') deps.onError?.('bad client request', err);
     if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else socket.destroy();
   });
+  const applyWebConfig = (cfg: WebConfig): string | null => {
+    let note: string | null = null;
+    let tlsNext = cfg.tls;
+    if ((cfg.tls !== null) !== tlsOn) {
+      note = tlsOn ? 'removing tls_server_config needs a restart; TLS stays on with the previous certificate' : 'adding tls_server_config needs a restart; still serving plain HTTP';
+      tlsNext = live.tls;
+    }
+    if (tlsNext && tlsNext !== live.tls) {
+      (server as https.Server).setSecureContext(secureContextOptions(tlsNext));
+      // Read by Node for each new TLS connection.
+      (server as https.Server & { requestCert: boolean }).requestCert = requestsClientCert(tlsNext.clientAuthType);
+    }
+    live = { ...liveOf(cfg), tls: tlsNext };
+    return note;
+  };
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -138,7 +188,9 @@ export function startServer(deps: HttpDeps, host: string, port: number): Promise
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve({
         server,
-        url: `http://${h}:${a.port}`,
+        url: `${tlsOn ? 'https' : 'http'}://${h}:${a.port}`,
+        tls: tlsOn,
+        applyWebConfig,
         close: () =>
           new Promise<void>((r) => {
             server.close(() => r());

@@ -1,0 +1,72 @@
+/**
+ * The route table of the HTTP endpoint (the only place endpoints are declared,
+ * so a new one is one line), the dependencies handlers read, and the security
+ * headers every answer carries. Handlers read in-memory state only.
+ */
+import type http from 'node:http';
+import { CONTENT_TYPE } from '../prometheus/exposition.js';
+import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prometheus/negotiate.js';
+import type { BodyCache } from './body-cache.js';
+import { LANDING_CSP, landingPage } from './landing.js';
+import { isLoopbackAddress } from './limits.js';
+
+export interface HttpDeps {
+  /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
+  renderMetrics(format?: MetricsFormat): string;
+  /** Changes whenever the metrics may have changed (ledger commits, ingest cycles); the body is rendered once per value. */
+  metricsVersion?(): string;
+  /** Readiness for /readyz: ready once a full cycle has committed and while no source is down. */
+  readiness(): { ready: boolean; reasons: string[] };
+  /** Facts for the landing page. */
+  status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
+  /** Told about a handler failure or a broken client connection (one line, no request data). */
+  onError?(what: string, err: Error): void;
+}
+
+export interface Reply {
+  status: number;
+  type: string;
+  body: string | Buffer;
+  /** the gzip form of body, when the route offers one */
+  gzip?: () => Buffer;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  deps: HttpDeps;
+  body: BodyCache;
+  req: http.IncomingMessage;
+}
+
+export const TEXT = 'text/plain; charset=utf-8';
+
+/** On every answer (a web config's http_server_config.headers may override them). */
+export const BASE_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+export const ROUTES: Record<string, (c: RouteContext) => Reply> = {
+  '/metrics': ({ body, req }) => {
+    // OpenMetrics 1.0 when the scraper's Accept header prefers it, else text 0.0.4.
+    const format = negotiate(req.headers.accept);
+    const b = body.get(format);
+    const type = format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
+    return { status: 200, type, body: b.plain, gzip: b.gzip, headers: { Vary: 'Accept' } };
+  },
+  '/healthz': () => ({ status: 200, type: TEXT, body: 'ok\n' }),
+  '/readyz': ({ deps }) => {
+    const r = deps.readiness();
+    if (r.ready) return { status: 200, type: TEXT, body: 'ready\n' };
+    const reasons = r.reasons.length > 0 ? r.reasons : ['not ready'];
+    return { status: 503, type: TEXT, body: reasons.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n') + '\n' };
+  },
+  '/': ({ deps, req }) => ({
+    status: 200,
+    type: 'text/html; charset=utf-8',
+    body: landingPage(deps.status(), { local: isLoopbackAddress(req.socket.remoteAddress) }),
+    headers: { 'Content-Security-Policy': LANDING_CSP },
+  }),
+};
