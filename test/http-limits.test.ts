@@ -136,7 +136,7 @@ test('/metrics: rendered once per version for many concurrent scrapers, gzip on 
       const text = i % 2 ? zlib.gunzipSync(r.body).toString() : r.body.toString();
       assert.equal(r.headers['content-encoding'], i % 2 ? 'gzip' : undefined);
       assert.match(text, /^# HELP x y\n# TYPE x gauge\nx 1\n/);
-      assert.equal(r.headers.vary, 'Accept-Encoding');
+      assert.equal(r.headers.vary, 'Accept, Accept-Encoding');
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
     }
     assert.ok(all[1].body.length < all[0].body.length / 10, 'gzip is much smaller');

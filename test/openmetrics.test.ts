@@ -148,7 +148,7 @@ test('GET /metrics answers the Accept header: Content-Type, body, Vary', async (
   try {
     const plain = await fetch(`${srv.url}/metrics`);
     assert.equal(plain.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
-    assert.equal(plain.headers.get('vary'), 'Accept');
+    assert.equal(plain.headers.get('vary'), 'Accept, Accept-Encoding');
     assert.equal(await plain.text(), 'x_total 1\n');
     const om = await fetch(`${srv.url}/metrics`, { headers: { Accept: PROMETHEUS_ACCEPT } });
     assert.equal(om.headers.get('content-type'), 'application/openmetrics-text; version=1.0.0; charset=utf-8');
