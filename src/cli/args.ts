@@ -17,7 +17,8 @@ export const EXIT_HELP = `Exit codes:
   0    success
   1    some source could not be read (ingest), or an unexpected internal error
   2    bad flags, settings or paths, an unusable or locked ledger (one line on stderr says why)
-  128+N  stopped by signal N after committing what was read (130 for SIGINT, 143 for SIGTERM)
+  128+N  ingest or ledger rebuild stopped by signal N after committing what was read (130 SIGINT,
+         143 SIGTERM); serve exits 0 after a clean stop
 `;
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {

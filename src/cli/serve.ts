@@ -12,7 +12,6 @@ import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../metrics/process.js';
 import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
 import { loadWebConfig, watchWebConfig, type LoadedWebConfig } from './web-config-file.js';
-import { sourcesFor } from '../sources/index.js';
 import type { Logger } from '../util/log.js';
 import { generateStateDir } from '../demo/generate.js';
 import { EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
@@ -20,6 +19,8 @@ import { resolveSettings } from '../settings/resolve.js';
 import { optionsHelp } from '../settings/help.js';
 import { usageSettings, type UsageSettings } from '../settings/usage.js';
 import { openLedger } from './open-ledger.js';
+import { Components } from './components.js';
+import { IngestLoop } from './ingest-loop.js';
 import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
 import { QuotaPoller } from '../sources/quota-poller.js';
@@ -149,6 +150,17 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
+  // Components start in this order and shut down in reverse: the inputs (poller,
+  // ingest loop) stop first, then the sinks, then the ledger closes.
+  const parts = new Components(log);
+  await parts.add({ name: 'demo', shutdown: () => { removeDemo(); process.off('exit', removeDemo); } });
+  await parts.add({ name: 'ledger', shutdown: () => openLedgerRef.close() });
+  await parts.add({ name: 'http', shutdown: () => server.close() });
+  await parts.add({ name: 'process-metrics', shutdown: () => processMetrics.stop() });
+  if (otel.enabled) {
+    const otlp = startOtlp(otel, { ledger: openLedgerRef, stats: ingestor.stats, processMetrics, log, demo, showAccountEmails: Boolean(values.showAccountEmails) });
+    await parts.add({ name: 'otlp', shutdown: () => otlp.shutdown() }); // sends what is pending while the ledger is open
+  }
   const webWatch =
     webFile !== undefined && web
       ? watchWebConfig(webFile, web, (next) => {
@@ -158,76 +170,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
           if (note) log.warn(`web config: ${note}`);
         }, log)
       : null;
+  if (webWatch) await parts.add({ name: 'web-config', shutdown: () => webWatch.stop() });
   log.info('serving', { url: `${server.url}/metrics`, stateDirs: stateDirs.join(','), dataDir: openLedgerRef.file, demo });
-  const otlp = otel.enabled ? startOtlp(otel, { ledger: openLedgerRef, stats: ingestor.stats, processMetrics, log, demo, showAccountEmails: Boolean(values.showAccountEmails) }) : null;
+  await parts.add(new IngestLoop(ingestor, () => stateDirs, { intervalS, watch: Boolean(values.watch), log }));
+  if (poller) await parts.add({ name: 'quota-poller', start: () => poller.start(), shutdown: () => poller.stop() });
 
-  // Ingestion: now, on every interval, and shortly after file changes.
-  const watchers = new Map<string, fs.FSWatcher>();
-  let debounce: NodeJS.Timeout | null = null;
-  const kick = () => {
-    if (debounce) return;
-    debounce = setTimeout(() => {
-      debounce = null;
-      void runCycle();
-    }, 250);
-  };
-  const refreshWatchers = () => {
-    if (!values.watch) return;
-    const wanted = new Set<string>();
-    for (const s of sourcesFor(stateDirs)) for (const p of s.watchPaths?.() ?? []) wanted.add(p);
-    for (const d of stateDirs) wanted.add(path.join(d, 'agents'));
-    for (const p of wanted) {
-      if (watchers.has(p)) continue;
-      try {
-        const w = fs.watch(p, { persistent: false }, kick);
-        w.on('error', () => {
-          w.close();
-          watchers.delete(p);
-        });
-        watchers.set(p, w);
-      } catch {
-        // Not there (yet) or not watchable: the poll covers it.
-      }
-    }
-  };
-  let stopped = false;
-  const runCycle = async () => {
-    if (stopped) return;
-    try {
-      const s = await ingestor.trigger();
-      if (s.result !== 'ok' && !s.interrupted) {
-        log.limited(`cycle\u0000${s.failures.join('|')}`, 'warn', `ingest cycle ${s.result}`, { failures: s.failures.join('; ') });
-      }
-      refreshWatchers();
-    } catch (err) {
-      log.error('ingest cycle failed', { error: (err as Error).message });
-    }
-  };
-  const timer = setInterval(() => void runCycle(), intervalS * 1000);
-  void runCycle();
-  poller?.start();
-
+  let stopping: Promise<void> | null = null;
   return {
     url: server.url,
     demo,
     log,
     reloadWebConfig: () => webWatch?.checkNow(true),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      webWatch?.stop();
-      if (debounce) clearTimeout(debounce);
-      for (const w of watchers.values()) w.close();
-      await poller?.stop();
-      await ingestor.stop(); // the running cycle commits what it read, at its next batch boundary
-      await otlp?.shutdown(); // sends what is pending; the ledger is still open for its bookkeeping
-      await server.close();
-      processMetrics.stop();
-      openLedgerRef.close();
-      removeDemo();
-      process.off('exit', removeDemo);
-    },
+    stop: () => (stopping ??= parts.shutdown()),
   };
 }
 
