@@ -277,3 +277,19 @@ test('the source lists every Codex home of the agent and watches its folders', (
   assert.equal(src.files().length, 2);
   assert.ok(src.watchPaths().some((p) => p.endsWith(path.join('sessions', '2026', '11', '20'))));
 });
+
+test('a rollout event line that is not JSON is counted as malformed_json, never as a call', async () => {
+  const root = tmpDir();
+  const state = path.join(root, 'state');
+  copyDir(path.join(RF, 'state'), state);
+  const file = fs
+    .readdirSync(state, { recursive: true, encoding: 'utf8' })
+    .map((f) => path.join(state, f))
+    .find((f) => /rollout-.*\.jsonl$/.test(f))!;
+  fs.appendFileSync(file, '{"timestamp":"2026-11-20T10:00:00Z","type":"event_msg","payload":{"type":"token_count", broken\n');
+  const ledger = Ledger.open(path.join(root, 'data'));
+  const r = await ingest(state, ledger);
+  assert.deepEqual(codexTotals(ledger), EXPECTED, 'the calls are unchanged');
+  assert.equal(r.stats.issues.get('malformed_json'), 1);
+  ledger.close();
+});

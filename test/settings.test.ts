@@ -84,6 +84,7 @@ test('unknown keys and bad values are rejected with the key path, flag or variab
     [['--config', config('config: other.yaml\n')], {}, /unknown key config/],
     [['--config', config('- a\n- b\n')], {}, /expected a mapping/],
     [['--config', config('web: [\n')], {}, /not valid YAML/],
+    [['--config', config('? {a: 1, b: [x,\n  y]}\n: 1\n')], {}, /unknown key/],
     [['--config', '/nonexistent/c.yaml'], {}, /--config \/nonexistent\/c\.yaml: cannot read \(ENOENT\)/],
     [['--interval', '0.001'], {}, /--interval 0\.001: expected a number from 1 to 86400/],
     [['--max-series', '-1'], {}, /--max-series -1: expected a positive integer/],

@@ -95,6 +95,8 @@ export function sniff(buf: Buffer, start: number, end: number): boolean {
 /** Applies rollout events to a state; emits finished calls. */
 export class RolloutParser {
   readonly calls: ParsedCall[] = [];
+  /** Lines that looked like events but are not JSON objects (the source counts them). */
+  malformed = 0;
   constructor(
     readonly state: RolloutState,
     private readonly fallbackThread: string,
@@ -147,9 +149,13 @@ export class RolloutParser {
     try {
       e = asRecord(JSON.parse(text));
     } catch {
-      return; // a non-JSON line in Codex's own file: not ours to count
+      this.malformed++; // no call counted from it; the source reports it as malformed_json
+      return;
     }
-    if (!e) return;
+    if (!e) {
+      this.malformed++;
+      return;
+    }
     const payload = asRecord(e.payload);
     if (!payload) return;
     switch (e.type) {

@@ -86,7 +86,7 @@ export function toEpochMs(v: unknown): number | null {
   }
   if (typeof v === 'string' && v.length > 0) {
     const t = Date.parse(v);
-    return Number.isFinite(t) ? t : null;
+    return Number.isFinite(t) && t > 0 ? t : null; // a time before 1970 is as unusable as none
   }
   return null;
 }

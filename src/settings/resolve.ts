@@ -141,7 +141,9 @@ export function readConfigFile(file: string): Map<string, unknown> {
     const name = byKey.get(p);
     if (!name || SETTINGS[name].flagOnly) {
       const near = [...byKey.keys()].find((k) => distance(k.toLowerCase(), p.toLowerCase()) <= 2);
-      throw new SettingsError(`config ${file}: unknown key ${p}${near ? ` (did you mean ${near}?)` : ''}`);
+      // The key as one quoted, bounded line, whatever YAML made of it (a collection used as a key).
+      const shown = JSON.stringify(p).slice(1, -1).slice(0, 60);
+      throw new SettingsError(`config ${file}: unknown key ${shown}${near ? ` (did you mean ${near}?)` : ''}`);
     }
     out.set(p, v);
   }

@@ -276,7 +276,7 @@ export class CodexRolloutsSource implements Source {
         states.set(file, state);
         return;
       }
-      yield* this.read(fd, file, st, offset, state, stale, pendingCursors);
+      yield* this.read(fd, file, st, offset, state, stale, pendingCursors, ctx);
       states.set(file, state);
     } finally {
       fs.closeSync(fd);
@@ -303,6 +303,7 @@ export class CodexRolloutsSource implements Source {
     state: RolloutState,
     stale: boolean,
     pendingCursors: Array<[string, Cursor | null]>,
+    ctx: PollContext,
   ): AsyncIterable<SourceBatch> {
     const key = rolloutCursorKey(file);
     const parser = new RolloutParser(state, threadFromName(file), st.mtimeMs);
@@ -338,6 +339,8 @@ export class CodexRolloutsSource implements Source {
       }
     }
     if (stale && holdsCall(state) && partial === 0) parser.closeTurn(null);
+    // Event lines that are not JSON objects: counted (and logged once per file), never counted as calls.
+    for (let i = 0; i < parser.malformed; i++) ctx.report({ reason: 'malformed_json', where: file, detail: 'rollout line is not a JSON object; skipped' });
     yield this.batch(file, parser.calls.splice(0), [...pendingCursors.splice(0), [key, cursor(true)]], bytes, lines, 1);
   }
 }
