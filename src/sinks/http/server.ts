@@ -1,10 +1,12 @@
 /**
  * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0 when
  * the scraper's Accept header prefers it), GET /healthz
- * (liveness), GET /readyz (readiness), a small landing page at /, 404 elsewhere
- * and 405 for methods other than GET and HEAD. Routes live in one table, so a new
- * endpoint is one line. Handlers only read in-memory state; nothing here touches
- * the disk. Whatever a request contains (a target `new URL` rejects, a handler that
+ * (liveness), GET /readyz (readiness), the dashboard at / with its JSON API under
+ * /api/v1/ and its assets under /assets/ (src/sinks/api, src/sinks/web; without
+ * them a small landing page), 404 elsewhere and 405 for methods other than GET and
+ * HEAD. Routes live in two tables (exact paths, prefixes), so a new endpoint is
+ * one line. /metrics only reads in-memory state; only the JSON API reads the
+ * ledger file (through the query API). Whatever a request contains (a target `new URL` rejects, a handler that
  * throws), the answer is a 400 or 500 and the server keeps serving.
  */
 import http from 'node:http';
@@ -12,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import { CONTENT_TYPE } from '../prometheus/exposition.js';
 import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prometheus/negotiate.js';
 import { landingPage } from './landing.js';
+import { API_PREFIX, apiReply, type ApiDeps } from '../api/handlers.js';
+import { ASSET_PREFIX, assetReply, dashboardPage } from '../web/assets.js';
 
 export interface HttpDeps {
   /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
@@ -20,6 +24,8 @@ export interface HttpDeps {
   readiness(): { ready: boolean; reasons: string[] };
   /** Facts for the landing page. */
   status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
+  /** The JSON API and the dashboard at / (absent: the small landing page only). */
+  api?: ApiDeps;
   /** Told about a handler failure or a broken client connection (one line, no request data). */
   onError?(what: string, err: Error): void;
 }
@@ -53,8 +59,18 @@ const ROUTES: Record<string, (deps: HttpDeps, req: http.IncomingMessage) => Repl
     const reasons = r.reasons.length > 0 ? r.reasons : ['not ready'];
     return { status: 503, type: TEXT, body: reasons.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n') + '\n' };
   },
-  '/': (d) => ({ status: 200, type: 'text/html; charset=utf-8', body: landingPage(d.status()) }),
+  '/': (d) =>
+    d.api
+      ? { status: 200, type: 'text/html; charset=utf-8', body: dashboardPage(d.api.demo), headers: { 'Cache-Control': 'no-store' } }
+      : { status: 200, type: 'text/html; charset=utf-8', body: landingPage(d.status()) },
+  '/about': (d) => ({ status: 200, type: 'text/html; charset=utf-8', body: landingPage(d.status()) }),
 };
+
+/** path prefix → handler, for the JSON API and the dashboard's static assets. */
+const PREFIX_ROUTES: Array<[string, (deps: HttpDeps, path: string, req: http.IncomingMessage) => Reply | null]> = [
+  [API_PREFIX, (d, p, req) => (d.api ? apiReply(d.api, p, new URL(req.url ?? '/', 'http://x').searchParams) : null)],
+  [ASSET_PREFIX, (d, p) => (d.api ? assetReply(p) : null)],
+];
 
 /**
  * The path of a request target: origin-form (`/metrics?x`) is cut at `?`/`#`;
@@ -87,8 +103,10 @@ function route(deps: HttpDeps, req: http.IncomingMessage, res: http.ServerRespon
     return send(req, res, { status: 405, type: TEXT, body: 'method not allowed\n' }, { Allow: 'GET, HEAD' });
   }
   const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
-  if (!handler) return send(req, res, { status: 404, type: TEXT, body: 'not found\n' });
-  send(req, res, handler(deps, req));
+  if (handler) return send(req, res, handler(deps, req));
+  const prefixed = PREFIX_ROUTES.find(([prefix]) => p.startsWith(prefix));
+  const reply = prefixed ? prefixed[1](deps, p, req) : null;
+  send(req, res, reply ?? { status: 404, type: TEXT, body: 'not found\n' });
 }
 
 export function createHandler(deps: HttpDeps): http.RequestListener {
