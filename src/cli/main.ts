@@ -11,6 +11,7 @@ import { CONFIG_HELP, configCommand } from './config.js';
 import { onStopSignals } from './signals.js';
 import { BACKFILL_HELP, backfill } from './backfill.js';
 import { LEDGER_CMD_HELP, ledgerCommand } from './ledger.js';
+import { REPORT_HELP, reportCommand } from './report.js';
 import { LedgerLocked, LedgerUnavailable } from '../ledger/errors.js';
 import { version } from './version.js';
 import { SettingsError } from '../settings/types.js';
@@ -22,6 +23,7 @@ Commands:
   serve     ingest OpenClaw history in the background and serve Prometheus /metrics (default)
   ingest    read new history into the ledger once and print a summary
   backfill  write the ledger's history as timestamped OpenMetrics (for promtool tsdb create-blocks-from)
+  report    usage tables: clawmeter report daily|weekly|monthly|session|model|agent|channel|window
   ledger    ledger maintenance: 'clawmeter ledger rebuild' re-reads the history into a new ledger
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   config    config check: print the effective settings (flags > environment > config file > defaults)
@@ -32,7 +34,7 @@ Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
 ${EXIT_HELP}`;
 }
 
-const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP, ledger: () => LEDGER_CMD_HELP };
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP, ledger: () => LEDGER_CMD_HELP, report: () => REPORT_HELP };
 
 function debugRequested(argv: string[]): boolean {
   return argv.some((a, i) => /^--log[.-]level=debug$/.test(a) || (/^--log[.-]level$/.test(a) && argv[i + 1] === 'debug'));
@@ -84,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ledgerCommand(rest);
       case 'demo':
         return demoCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
       case 'config':
         return configCommand(rest);
       case 'help':
