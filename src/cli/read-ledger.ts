@@ -8,12 +8,12 @@
  */
 import { Ledger, LedgerLocked } from '../ledger/ledger.js';
 import { LedgerReader } from '../ledger/readonly.js';
-import { createIngestor } from '../ingest/pipeline.js';
 import { LedgerQuery } from '../query/index.js';
 import { localDate, startOfLocalDay, addDays } from '../query/calendar.js';
 import type { SettingValues } from '../settings/spec.js';
 import { usageSettings } from '../settings/usage.js';
 import type { Logger } from '../util/log.js';
+import type { IngestStats } from '../ingest/stats.js';
 import { UsageError, defaultDataDir, resolveStateDirs, usableDataDir } from './args.js';
 import { parseTime } from './backfill.js';
 import { localZone } from './zone.js';
@@ -22,6 +22,8 @@ export interface LedgerForReading {
   q: LedgerQuery;
   /** ingested: this command ran a cycle; alongside: another process holds the ledger; as-is: --no-ingest */
   mode: 'ingested' | 'alongside' | 'as-is';
+  /** the cycle's source health (ingested mode only; a running serve keeps its own at /api/v1/sources/health) */
+  stats: IngestStats | null;
   close(): void;
 }
 
@@ -38,7 +40,7 @@ export async function openForReading(values: Values, env: NodeJS.ProcessEnv, log
       throw new UsageError((err as Error).message);
     }
     r.refreshWindows(usage.windows, Date.now());
-    return { q: new LedgerQuery(r), mode, close: () => r.close() };
+    return { q: new LedgerQuery(r), mode, stats: null, close: () => r.close() };
   };
   if (values.ingest === false) return readOnly('as-is');
   let ledger: Ledger;
@@ -52,11 +54,16 @@ export async function openForReading(values: Values, env: NodeJS.ProcessEnv, log
     const e = err as Error;
     throw new UsageError(e.name.startsWith('Ledger') ? e.message : `--data-dir ${dataDir}: cannot open the ledger (${e.message.split('\n')[0]})`);
   }
+  let stats: IngestStats | null = null;
   try {
     const found = resolveStateDirs(values.stateDir ?? [], env);
     if (found.found) {
       const bar = values.progress !== false && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
-      const s = await createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar }).trigger();
+      // loaded only when a cycle runs: `statusline --no-ingest` stays small and fast
+      const { createIngestor } = await import('../ingest/pipeline.js');
+      const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
+      const s = await ingestor.trigger();
+      stats = ingestor.stats;
       if (s.result !== 'ok' && !o.quiet) log.warn(`ingest ${s.result}: reading what the ledger has`, { failures: s.failures.join('; ') });
     } else {
       ledger.refreshWindows(usage.windows, Date.now());
@@ -66,7 +73,7 @@ export async function openForReading(values: Values, env: NodeJS.ProcessEnv, log
     ledger.close();
     throw err;
   }
-  return { q: new LedgerQuery(ledger), mode: 'ingested', close: () => ledger.close() };
+  return { q: new LedgerQuery(ledger), mode: 'ingested', stats, close: () => ledger.close() };
 }
 
 /** --tz, or the machine's zone. */
