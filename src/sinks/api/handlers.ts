@@ -41,7 +41,7 @@ export function healthOf(stats: IngestStats): HealthView {
   const r = stats.readiness();
   return {
     ready: r.ready,
-    reasons: r.reasons.map((l) => l.replace(/[\r\n]+/g, ' ')),
+    reasons: r.reasons.map((l) => scrub(l.replace(/[\r\n]+/g, ' '))),
     ingesting: stats.cyclesCompleted === 0,
     cyclesCompleted: stats.cyclesCompleted,
     lastIngestMs: stats.lastSuccessMs,
