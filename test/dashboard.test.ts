@@ -164,3 +164,24 @@ test('dashboard empty state: no calls yet is explained, with no error', { timeou
     await h.stop();
   }
 });
+
+test('dashboard ingesting state: a first ingest of a large history shows its progress, then the numbers', { timeout: 90_000 }, async () => {
+  const root = tmpDir();
+  const stateDir = path.join(root, 'state');
+  generateStateDir({ dir: stateDir, seed: 3, nowMs: Date.now(), days: 20, targetBytes: 60 * 1024 * 1024, junk: false });
+  const browser = await launch();
+  // not waiting for /readyz: the page opens while the first cycle runs
+  const h = await serve(['--state-dir', stateDir, '--data-dir', path.join(root, 'data'), '--listen', '127.0.0.1:0', '--log.level', 'silent', '--no-watch'], { TZ: 'UTC' });
+  assert.ok(h);
+  try {
+    const { page, watch } = await openPage(browser, `${h.url}/?refresh=1`, { width: 1024, height: 768 });
+    assert.match((await page.textContent('#state-ingesting')) ?? '', /Ingest in progress: [\d,]+ files, [\d.]+ MB read, [\d,]+ calls so far/);
+    await page.waitForSelector('#state-ingesting', { state: 'detached', timeout: 60_000 });
+    const calls = await dataValue(page, '#calls');
+    assert.ok(calls > 1000, `calls after the first ingest: ${calls}`);
+    assert.deepEqual(watch.problems, []);
+  } finally {
+    await browser.close();
+    await h.stop();
+  }
+});

@@ -23,7 +23,7 @@ import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
 import { QuotaPoller } from '../sources/quota-poller.js';
 import { LedgerQuery } from '../query/index.js';
-import { healthOf } from '../sinks/api/handlers.js';
+import { healthOf } from '../query/health.js';
 import { localZone } from './zone.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]

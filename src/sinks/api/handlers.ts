@@ -6,53 +6,12 @@
  * says when it was computed (`generatedAtMs`); a bad parameter is a 400 with a
  * one-line `error`, an unknown path a 404, a ledger not open yet a 503.
  */
-import { scrub } from '../../labeling/privacy.js';
 import { type Dimension, type LedgerQuery } from '../../query/index.js';
 import { summarize } from '../../query/summary.js';
-import type { IngestStats } from '../../ingest/stats.js';
+import type { HealthView } from '../../query/health.js';
 import { byOf, filterOf, limitOf, rangeOf, stepOf, tzOf } from './params.js';
 
 export const API_PREFIX = '/api/v1/';
-
-export interface SourceHealthView {
-  agent: string;
-  adapter: string;
-  up: boolean;
-  lastSuccessMs: number | null;
-  reason: string | null;
-}
-
-export interface HealthView {
-  ready: boolean;
-  reasons: string[];
-  /** true until the first ingest cycle has run to its end */
-  ingesting: boolean;
-  cyclesCompleted: number;
-  lastIngestMs: number | null;
-  /** what the running process has read so far (progress of a first ingest) */
-  filesRead: number;
-  bytesRead: number;
-  callsInserted: number;
-  sources: SourceHealthView[];
-}
-
-/** The health view of a running ingest (no state-dir paths: those stay on the machine's own pages). */
-export function healthOf(stats: IngestStats): HealthView {
-  const r = stats.readiness();
-  return {
-    ready: r.ready,
-    reasons: r.reasons.map((l) => scrub(l.replace(/[\r\n]+/g, ' '))),
-    ingesting: stats.cyclesCompleted === 0,
-    cyclesCompleted: stats.cyclesCompleted,
-    lastIngestMs: stats.lastSuccessMs,
-    filesRead: stats.filesRead,
-    bytesRead: stats.bytesRead,
-    callsInserted: stats.callsInserted,
-    sources: [...stats.sources.values()]
-      .map((s) => ({ agent: s.agent, adapter: s.adapter, up: s.up, lastSuccessMs: s.lastSuccessMs, reason: s.reason }))
-      .sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.adapter < b.adapter ? -1 : a.adapter > b.adapter ? 1 : 0)),
-  };
-}
 
 export interface ApiDeps {
   /** the query API over the open ledger; null while the process starts */
@@ -120,7 +79,7 @@ export function apiReply(d: ApiDeps, path: string, params: URLSearchParams): Api
   const now = (d.now ?? Date.now)();
   if (name === 'sources/health') {
     const h = d.health();
-    return json(200, { generatedAtMs: now, demo: d.demo, ...h, sources: h.sources.map((s) => ({ ...s, agent: scrub(s.agent) })) });
+    return json(200, { generatedAtMs: now, demo: d.demo, ...h });
   }
   const handler = Object.hasOwn(ENDPOINTS, name) ? ENDPOINTS[name] : undefined;
   if (!handler) return json(404, { error: `unknown endpoint ${API_PREFIX}${name.slice(0, 60)} (see docs/api.md)` });
