@@ -74,3 +74,18 @@ test('JSON API: every endpoint, privacy, errors, consistency, and the page under
     await h.stop();
   }
 });
+
+test('DEMO mode: the dashboard keeps the DEMO banner and the API says demo', { timeout: 60_000 }, async () => {
+  const root = tmpDir();
+  const h = await serve(['--demo', '--data-dir', path.join(root, 'data'), '--listen', '127.0.0.1:0', '--log.level', 'silent', '--no-watch'], { TZ: 'UTC', HOME: root });
+  assert.ok(h);
+  try {
+    const page = await (await fetch(`${h.url}/`)).text();
+    assert.match(page, /<title>clawmeter \(DEMO\)<\/title>/);
+    assert.match(page, /id="demo-banner"[^>]*><strong>DEMO<\/strong>/);
+    const s = (await (await fetch(`${h.url}/api/v1/sources/health`)).json()) as { demo: boolean };
+    assert.equal(s.demo, true);
+  } finally {
+    await h.stop();
+  }
+});

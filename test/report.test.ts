@@ -18,6 +18,10 @@ import type { CommitCall } from '../src/ledger/types.js';
 import { generateStateDir } from '../src/demo/generate.js';
 import { serve } from '../src/cli/serve.js';
 import { ingestOnce, sqlRead, tmpDir } from './helpers.js';
+import { renderReportTable } from '../src/cli/report.js';
+import { LedgerReader } from '../src/ledger/readonly.js';
+import { LedgerQuery } from '../src/query/index.js';
+import { buildReport } from '../src/cli/report-data.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const BIN = path.join(ROOT, 'bin/clawmeter.js');
@@ -201,5 +205,25 @@ test('read-only commands beside a running serve that holds the ledger: they read
     }
   } finally {
     await h.stop();
+  }
+});
+
+test('report table fits a narrow terminal: least important columns left out and named, colour only when asked', () => {
+  const r = LedgerReader.open(edgeLedger());
+  try {
+    const rep = buildReport(new LedgerQuery(r), { kind: 'daily', from: Date.parse('2026-03-27T00:00:00Z'), to: Date.parse('2026-03-31T00:00:00Z'), tz: 'UTC', where: {}, breakdown: false, order: 'asc', windows: [], nowMs: Date.now() });
+    const wide = renderReportTable(rep, { color: false });
+    const narrow = renderReportTable(rep, { width: 60, color: false });
+    const tableLines = narrow.split('\n').filter((l) => /^(day|─|20|Total)/.test(l));
+    assert.ok(tableLines.length >= 5);
+    for (const line of tableLines) assert.ok(line.length <= 60, `fits 60 columns: ${line}`);
+    assert.match(narrow, /column\(s\) left out to fit 60 columns: .*cache write/);
+    assert.match(narrow, /total tokens/);
+    assert.match(narrow, /cost/);
+    assert.doesNotMatch(wide, /left out/);
+    assert.doesNotMatch(wide, /\x1b\[/);
+    assert.match(renderReportTable(rep, { color: true }), /\x1b\[1m/);
+  } finally {
+    r.close();
   }
 });
