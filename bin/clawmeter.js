@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// `statusline` runs in shell prompts: it skips loading every other command.
+const fast = process.argv[2] === 'statusline';
+const { main } = fast ? await import('../dist/src/cli/statusline-main.js') : await import('../dist/src/cli/main.js');
 
 main(process.argv.slice(2)).then(
   (code) => {

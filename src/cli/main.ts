@@ -12,6 +12,10 @@ import { onStopSignals } from './signals.js';
 import { BACKFILL_HELP, backfill } from './backfill.js';
 import { LEDGER_CMD_HELP, ledgerCommand } from './ledger.js';
 import { OTEL_HELP, otelCommand } from './otel.js';
+import { REPORT_HELP, reportCommand } from './report.js';
+import { BLOCKS_HELP, blocksCommand } from './blocks.js';
+import { STATUS_HELP, statusCommand } from './status.js';
+import { STATUSLINE_HELP, statuslineCommand } from './statusline.js';
 import { LedgerLocked, LedgerUnavailable } from '../ledger/errors.js';
 import { version } from './version.js';
 import { SettingsError } from '../settings/types.js';
@@ -24,6 +28,10 @@ Commands:
   ingest    read new history into the ledger once and print a summary
   backfill  write the ledger's history as timestamped OpenMetrics (for promtool tsdb create-blocks-from)
   otel      'clawmeter otel backfill --since 30d': export older calls as OTLP spans (docs/otlp.md)
+  report    usage tables: clawmeter report daily|weekly|monthly|session|model|agent|channel|window
+  blocks    5-hour usage blocks per provider, the active one with burn rate and limit projection
+  status    one-screen summary of windows, quota, cost, auth and health, with exit codes for alerting
+  statusline  one short line for a shell prompt or tmux (window %, reset, cost today)
   ledger    ledger maintenance: 'clawmeter ledger rebuild' re-reads the history into a new ledger
   demo      write a generated, realistic OpenClaw state directory (for trying clawmeter out)
   config    config check: print the effective settings (flags > environment > config file > defaults)
@@ -34,7 +42,7 @@ Run 'clawmeter <command> --help' for a command's options. Version ${version()}.
 ${EXIT_HELP}`;
 }
 
-const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP, ledger: () => LEDGER_CMD_HELP, otel: () => OTEL_HELP };
+const HELP: Record<string, () => string> = { serve: () => SERVE_HELP, ingest: () => INGEST_HELP, demo: () => DEMO_HELP, config: () => CONFIG_HELP, backfill: () => BACKFILL_HELP, ledger: () => LEDGER_CMD_HELP, otel: () => OTEL_HELP, report: () => REPORT_HELP, blocks: () => BLOCKS_HELP, status: () => STATUS_HELP, statusline: () => STATUSLINE_HELP };
 
 function debugRequested(argv: string[]): boolean {
   return argv.some((a, i) => /^--log[.-]level=debug$/.test(a) || (/^--log[.-]level$/.test(a) && argv[i + 1] === 'debug'));
@@ -88,6 +96,14 @@ export async function main(argv: string[]): Promise<number> {
         return await otelCommand(rest);
       case 'demo':
         return demoCommand(rest);
+      case 'report':
+        return await reportCommand(rest);
+      case 'blocks':
+        return await blocksCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
+      case 'statusline':
+        return await statuslineCommand(rest);
       case 'config':
         return configCommand(rest);
       case 'help':

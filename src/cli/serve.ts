@@ -26,6 +26,9 @@ import { version } from './version.js';
 import { QuotaPoller } from '../sources/quota-poller.js';
 import { otelConfig } from '../settings/otel.js';
 import { startOtlp } from './otlp.js';
+import { LedgerQuery } from '../query/index.js';
+import { healthOf } from '../query/health.js';
+import { localZone } from './zone.js';
 
 export const SERVE_HELP = `Usage: clawmeter serve [options]
 
@@ -35,7 +38,7 @@ metrics at http://HOST:PORT/metrics.
 Options:
 ${optionsHelp('serve')}
 Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle and while a
-source is down, with the reasons), / (landing page).
+source is down, with the reasons), / (the dashboard), /api/v1/ (its JSON API, docs/api.md), /about.
 
 ${EXIT_HELP}`;
 
@@ -98,8 +101,18 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (!demo) ledger = openLedger(usableDataDir(values.dataDir ?? defaultDataDir(env)), log);
 
   let app: App | null = null;
+  let query: LedgerQuery | null = null;
+  const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [] };
   const server = await startServer(
     {
+      api: {
+        query: () => (app ? (query ??= new LedgerQuery(app.ledger)) : null),
+        health: () => (app ? healthOf(app.ingestor.stats) : emptyHealth),
+        demo,
+        version: version(),
+        tz: localZone(env),
+        window: usage.windows[0] ?? { name: '5h', ms: 5 * 3_600_000 },
+      },
       onError: (what, err) => log.limited(`http\u0000${what}`, 'warn', what, { error: err.message }),
       renderMetrics: (format) => {
         if (!app) throw new Error('starting');

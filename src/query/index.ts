@@ -5,7 +5,7 @@
  * windows) and the ledger's call count and time bounds. Every row is plain data
  * with the privacy view applied; no SQL here (src/ledger/reads.ts holds it).
  */
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerReadModel } from '../ledger/readonly.js';
 import type { ErrorCall, Filter, GroupRow } from '../ledger/query-types.js';
 import { UsageQueries, type CalendarQuery, type CalendarRow, type SeriesQuery, type SeriesRow, type TotalsQuery } from './usage.js';
 import { authView, quotaView, sessionsView, windowsView, type AuthView, type QuotaView, type SessionView, type WindowView } from './views.js';
@@ -20,7 +20,7 @@ export class LedgerQuery {
   private readonly usage: UsageQueries;
 
   constructor(
-    private readonly ledger: Ledger,
+    private readonly ledger: LedgerReadModel,
     private readonly now: () => number = Date.now,
   ) {
     this.usage = new UsageQueries(ledger);

@@ -8,7 +8,7 @@
  * provider and model values scrubbed, then rows that became equal merged) and
  * returns plain, sorted rows.
  */
-import type { Ledger } from '../ledger/ledger.js';
+import type { LedgerReadModel } from '../ledger/readonly.js';
 import {
   DIMENSIONS,
   addMeasures,
@@ -86,7 +86,7 @@ function checkRange(from: number, to: number): void {
 const money = (v: number) => Math.round(v * 1e9) / 1e9;
 
 export class UsageQueries {
-  constructor(private readonly ledger: Ledger) {}
+  constructor(private readonly ledger: LedgerReadModel) {}
 
   /**
    * Filter values as given, plus every stored value whose public (scrubbed) form is

@@ -5,7 +5,8 @@
  * agent, provider and model values scrubbed and profile names hashed as the
  * metrics do (src/labeling/privacy.ts). Reads memory only, never the disk.
  */
-import type { AuthRow, Ledger } from '../ledger/ledger.js';
+import type { AuthRow } from '../ledger/ledger.js';
+import type { LedgerReadModel } from '../ledger/readonly.js';
 import { DEFAULT_ACCOUNT, accountLabel, scrub } from '../labeling/privacy.js';
 import { safeToken } from '../parse/session-kind.js';
 import { ESTIMATES_KEY, REFRESH_LIMIT, mergeQuota, type EstimatesState, type QuotaEstimate } from '../quota/derived.js';
@@ -73,7 +74,7 @@ export interface WindowView {
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Active sessions, most recently updated first. */
-export function sessionsView(ledger: Ledger): SessionView[] {
+export function sessionsView(ledger: LedgerReadModel): SessionView[] {
   return ledger
     .activeSessions()
     .map((s) => ({ agent: scrub(s.agent), channel: s.channel, chatType: s.chatType, kind: s.kind, updatedAtMs: s.updatedAtMs }))
@@ -81,7 +82,7 @@ export function sessionsView(ledger: Ledger): SessionView[] {
 }
 
 /** Each agent's effective auth profiles (its own win over the shared store's of the same id). */
-export function authView(ledger: Ledger): AuthView[] {
+export function authView(ledger: LedgerReadModel): AuthView[] {
   const effective = new Map<string, AuthRow>();
   for (const p of ledger.authProfiles()) {
     const k = `${p.stateDir}\u0000${p.agent}\u0000${p.profileId}`;
@@ -109,7 +110,7 @@ export function authView(ledger: Ledger): AuthView[] {
 }
 
 /** Provider-reported quota, the derived estimates and the refresh status at nowMs. */
-export function quotaView(ledger: Ledger, nowMs: number): QuotaView {
+export function quotaView(ledger: LedgerReadModel, nowMs: number): QuotaView {
   const windows = mergeQuota(ledger.quota(), nowMs).map(
     (q): QuotaWindowView => ({
       provider: q.provider,
@@ -138,7 +139,7 @@ export function quotaView(ledger: Ledger, nowMs: number): QuotaView {
 }
 
 /** The rolling windows as the ingest loop last computed them. */
-export function windowsView(ledger: Ledger): WindowView[] {
+export function windowsView(ledger: LedgerReadModel): WindowView[] {
   const acc = new Map<string, WindowView>();
   for (const w of ledger.windows()) {
     const provider = scrub(w.provider);

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import YAML from 'yaml';
+import { createRequire } from 'node:module';
+import type YAMLModule from 'yaml';
 import { ALL_SETTINGS, SETTINGS, type SettingName, type SettingValues } from './spec.js';
 import { SettingsError, type Command, type Origin, type SettingDef } from './types.js';
 
@@ -128,6 +129,8 @@ export function readConfigFile(file: string): Map<string, unknown> {
   }
   let doc: unknown;
   try {
+    // loaded only when a config file is read: the YAML parser costs ~100 ms to load (statusline must stay fast)
+    const YAML = createRequire(import.meta.url)('yaml') as typeof YAMLModule;
     doc = YAML.parse(text, { maxAliasCount: 100 });
   } catch (err) {
     throw new SettingsError(`config ${file}: not valid YAML (${(err as Error).message.split('\n')[0]})`);

@@ -22,15 +22,28 @@ export function keyOf(flag: string, negates = false): string {
     .join('.');
 }
 
-const HISTORY = ['serve', 'ingest', 'rebuild'] as const;
-const LEDGER = ['serve', 'ingest', 'rebuild', 'backfill', 'otel'] as const;
-const LOGGING = ['serve', 'ingest', 'rebuild', 'backfill', 'otel'] as const;
+/** The read-only commands: they ingest first (unless --no-ingest), then read the ledger. */
+const READERS = ['report', 'blocks', 'status', 'statusline'] as const;
+const HISTORY = ['serve', 'ingest', 'rebuild', ...READERS] as const;
+const LEDGER = ['serve', 'ingest', 'rebuild', 'backfill', 'otel', ...READERS] as const;
+const LOGGING = ['serve', 'ingest', 'rebuild', 'backfill', 'otel', ...READERS] as const;
 /** `serve` exports continuously; `clawmeter otel backfill` once. */
 const OTEL = ['serve', 'otel'] as const;
 
 const TIME = /^(now|\d+(\.\d+)?[smhdw]|\d+(\.\d+)?|\d{4}-\d{2}-\d{2}.*)$/;
 function timeText(v: string): string | null {
   return TIME.test(v) && (!/^\d{4}-/.test(v) || !Number.isNaN(Date.parse(v))) ? null : "expected an ISO time, Unix seconds, 'now' or a duration such as 30d";
+}
+function zone(v: string): string | null {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+    return null;
+  } catch {
+    return 'expected an IANA time zone such as Europe/Berlin or UTC';
+  }
+}
+function reportTime(v: string): string | null {
+  return /^\d{8}$/.test(v) ? null : timeText(v);
 }
 function targetLabel(v: string[]): string | null {
   return v.every((l) => /^[a-zA-Z_][a-zA-Z0-9_]*=/.test(l) && !l.startsWith('__')) ? null : 'expected NAME=VALUE';
@@ -83,7 +96,7 @@ function listenAddress(v: string): string | null {
 }
 
 export const SETTINGS = {
-  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ['serve', 'ingest', 'rebuild', 'backfill', 'otel'],
+  config: def({ flag: 'config', type: 'string', default: null, arg: 'FILE', flagOnly: true, commands: ['serve', 'ingest', 'rebuild', 'backfill', 'otel', ...READERS],
     help: 'YAML (or JSON) config file; flags, then environment variables, win over it' }),
   stateDir: def({ flag: 'state-dir', type: 'strings', default: null, arg: 'DIR', commands: HISTORY,
     defaultText: 'discovered: OPENCLAW_STATE_DIR, OPENCLAW_HOME, ~/.openclaw, ~/.openclaw-<profile>, ~/.clawdbot',
@@ -103,7 +116,7 @@ export const SETTINGS = {
     help: 'serve generated demo data from a temporary folder (labelled DEMO everywhere)' }),
   watch: def({ flag: 'no-watch', negates: true, type: 'boolean', default: true, commands: ['serve'],
     help: 'poll only, do not watch the state directories for changes (config: watch: false)' }),
-  progress: def({ flag: 'no-progress', negates: true, type: 'boolean', default: true, commands: ['ingest', 'rebuild'],
+  progress: def({ flag: 'no-progress', negates: true, type: 'boolean', default: true, commands: ['ingest', 'rebuild', ...READERS],
     help: 'no progress bar on a terminal during long ingests (config: progress: false)' }),
   showAccountEmails: def({ flag: 'show-account-emails', type: 'boolean', default: false, commands: ['serve'],
     help: 'put account emails in labels instead of a short hash' }),
@@ -134,11 +147,11 @@ export const SETTINGS = {
     env: [{ name: 'CLAWMETER_ANTHROPIC_USAGE_URL' }], check: httpBase, commands: ['serve'], help: 'base URL for --poll-quota (anthropic)' }),
 
   // ---- backfill: the ledger's history as timestamped OpenMetrics ----------------
-  since: def({ flag: 'since', type: 'string', default: null, arg: 'TIME', check: timeText, commands: ['backfill', 'otel'],
+  since: def({ flag: 'since', type: 'string', default: null, arg: 'TIME', check: reportTime, commands: ['backfill', 'otel', 'report', 'blocks'],
     defaultText: "the ledger's first call",
-    help: 'first step (otel backfill: first call to export as spans): ISO time, Unix seconds, or a duration back from now (30d, 12h)' }),
-  until: def({ flag: 'until', type: 'string', default: 'now', arg: 'TIME', check: timeText, commands: ['backfill'],
-    help: 'last step (same forms); must be before the first live scrape' }),
+    help: 'backfill: first step; otel backfill: first call to export as spans; report, blocks: first day: ISO time or date (a date is its local midnight in --tz; also YYYYMMDD), Unix seconds, or a duration back from now (30d, 12h)' }),
+  until: def({ flag: 'until', type: 'string', default: 'now', arg: 'TIME', check: reportTime, commands: ['backfill', 'report', 'blocks'],
+    help: 'backfill: last step (same forms; before the first live scrape); report, blocks: end (a date includes that whole local day)' }),
   step: def({ flag: 'step', type: 'string', default: '1m', arg: 'DURATION', commands: ['backfill'],
     check: (v) => (/^\d+(\.\d+)?[smh]$/.test(v) ? null : 'expected a duration of at least 1s such as 1m'), help: 'time between samples (s, m, h)' }),
   job: def({ flag: 'job', type: 'string', default: 'clawmeter', arg: 'NAME', commands: ['backfill'], help: 'job label of the live scrape' }),
@@ -188,6 +201,28 @@ export const SETTINGS = {
   otelCaptureToolInputs: def({ flag: 'otel.capture-content.tool-inputs', type: 'boolean', default: false, commands: OTEL, help: 'tool argument payloads (see otel.captureContent.enabled)' }),
   otelCaptureToolOutputs: def({ flag: 'otel.capture-content.tool-outputs', type: 'boolean', default: false, commands: OTEL, help: 'tool result payloads (see otel.captureContent.enabled)' }),
   otelCaptureSystemPrompt: def({ flag: 'otel.capture-content.system-prompt', type: 'boolean', default: false, commands: OTEL, help: 'assembled system prompt (see otel.captureContent.enabled)' }),
+  // ---- report, blocks, status, statusline: reading the ledger -----------------------
+  ingest: def({ flag: 'no-ingest', negates: true, type: 'boolean', default: true, commands: READERS,
+    help: 'read the ledger as it is, without an ingest cycle first (config: ingest: false); beside a running serve no cycle runs anyway' }),
+  tz: def({ flag: 'tz', type: 'string', default: null, arg: 'ZONE', check: zone, commands: READERS,
+    defaultText: "the machine's zone (TZ)", help: 'IANA time zone that days, weeks and months are bucketed in (DST-correct)' }),
+  agent: def({ flag: 'agent', type: 'strings', default: null, arg: 'NAME', commands: ['report', 'blocks'], help: 'only these agents (repeatable or comma-separated)' }),
+  provider: def({ flag: 'provider', type: 'strings', default: null, arg: 'NAME', commands: ['report', 'blocks'], help: 'only these providers (repeatable or comma-separated)' }),
+  model: def({ flag: 'model', type: 'strings', default: null, arg: 'NAME', commands: ['report', 'blocks'], help: 'only these models (repeatable or comma-separated)' }),
+  channel: def({ flag: 'channel', type: 'strings', default: null, arg: 'NAME', commands: ['report', 'blocks'], help: 'only these channels (repeatable or comma-separated)' }),
+  json: def({ flag: 'json', type: 'boolean', default: false, flagOnly: true, commands: ['report', 'blocks', 'status'],
+    help: 'print one JSON object (report: rows and totals) instead of a table' }),
+  csv: def({ flag: 'csv', type: 'boolean', default: false, flagOnly: true, commands: ['report'], help: 'print CSV (a header line, then one line per row) instead of a table' }),
+  breakdown: def({ flag: 'breakdown', type: 'boolean', default: false, flagOnly: true, commands: ['report'], help: 'per model inside each period' }),
+  order: def({ flag: 'order', type: 'string', default: 'asc', arg: 'ORDER', choices: ['asc', 'desc'], commands: ['report'],
+    defaultText: 'asc for periods (oldest first), desc for groups (largest cost first)',
+    help: 'row order: periods by time, groups (model, agent, channel, session, window) by cost' }),
+  warn: def({ flag: 'warn', type: 'number', default: 80, min: 0, max: 100, arg: 'PERCENT', commands: ['status'],
+    help: 'exit 3 when a window is used at least this much (provider-reported)' }),
+  crit: def({ flag: 'crit', type: 'number', default: 95, min: 0, max: 100, arg: 'PERCENT', commands: ['status'],
+    help: 'exit 4 when a window is used at least this much (provider-reported)' }),
+  expiryWarn: def({ flag: 'expiry-warn', type: 'number', default: 24, min: 0, arg: 'HOURS', commands: ['status'],
+    help: 'exit 5 when an OAuth credential expires within this many hours (or has expired)' }),
 
   // ---- demo: a generated state directory ------------------------------------------
   seed: def({ flag: 'seed', type: 'number', default: 42, min: 1, integer: true, arg: 'N', commands: ['demo'], help: 'random seed' }),

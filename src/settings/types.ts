@@ -6,7 +6,7 @@
  * declared exactly once.
  */
 
-export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'demo' | 'otel';
+export type Command = 'serve' | 'ingest' | 'rebuild' | 'backfill' | 'demo' | 'otel' | 'report' | 'blocks' | 'status' | 'statusline';
 
 export type SettingType = 'string' | 'number' | 'boolean' | 'strings';
 

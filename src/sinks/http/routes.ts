@@ -9,6 +9,8 @@ import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prom
 import type { BodyCache } from './body-cache.js';
 import { LANDING_CSP, landingPage } from './landing.js';
 import { isLoopbackAddress } from './limits.js';
+import { API_PREFIX, apiReply, type ApiDeps } from '../api/handlers.js';
+import { ASSET_PREFIX, assetReply, dashboardPage } from '../web/assets.js';
 
 export interface HttpDeps {
   /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
@@ -19,6 +21,8 @@ export interface HttpDeps {
   readiness(): { ready: boolean; reasons: string[] };
   /** Facts for the landing page. */
   status(): { demo: boolean; stateDirs: string[]; dataDir: string; version: string; calls: number; lastIngestMs: number | null };
+  /** The JSON API and the dashboard at / (absent: the small landing page only). */
+  api?: ApiDeps;
   /** Told about a handler failure or a broken client connection (one line, no request data). */
   onError?(what: string, err: Error): void;
 }
@@ -63,10 +67,28 @@ export const ROUTES: Record<string, (c: RouteContext) => Reply> = {
     const reasons = r.reasons.length > 0 ? r.reasons : ['not ready'];
     return { status: 503, type: TEXT, body: reasons.map((l) => l.replace(/[\r\n]+/g, ' ')).join('\n') + '\n' };
   },
-  '/': ({ deps, req }) => ({
+  '/': (c) =>
+    c.deps.api
+      ? { status: 200, type: 'text/html; charset=utf-8', body: dashboardPage(c.deps.api.demo), headers: { 'Content-Security-Policy': DASHBOARD_CSP } }
+      : about(c),
+  '/about': about,
+};
+
+/** path prefix → handler, for the JSON API and the dashboard's static assets (null: not found). */
+export const PREFIX_ROUTES: Array<[string, (c: RouteContext, path: string) => Reply | null]> = [
+  [API_PREFIX, ({ deps, req }, p) => (deps.api ? apiReply(deps.api, p, new URL(req.url ?? '/', 'http://x').searchParams) : null)],
+  [ASSET_PREFIX, ({ deps }, p) => (deps.api ? assetReply(p) : null)],
+];
+
+function about({ deps, req }: RouteContext): Reply {
+  return {
     status: 200,
     type: 'text/html; charset=utf-8',
     body: landingPage(deps.status(), { local: isLoopbackAddress(req.socket.remoteAddress) }),
     headers: { 'Content-Security-Policy': LANDING_CSP },
-  }),
-};
+  };
+}
+
+/** The dashboard loads only its own files (no inline code) and talks only to its own API. */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

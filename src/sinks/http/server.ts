@@ -1,9 +1,10 @@
 /**
  * The HTTP endpoint: GET /metrics (Prometheus text 0.0.4, or OpenMetrics 1.0 when
  * the Accept header prefers it; gzip on request),
- * GET /healthz (liveness), GET /readyz (readiness), a small landing page at /,
- * 404 elsewhere and 405 for methods other than GET and HEAD. Routes live in one
- * table (routes.ts). This module owns the connection: plain HTTP or TLS from the
+ * GET /healthz (liveness), GET /readyz (readiness), the dashboard at / with its
+ * JSON API under /api/v1/ and assets under /assets/ (else a small landing page),
+ * /about, 404 elsewhere and 405 for methods other than GET and HEAD. Routes live in
+ * two tables (routes.ts: exact paths, prefixes). This module owns the connection: plain HTTP or TLS from the
  * web config, basic auth in front of every route, security headers, bounded
  * header/URL size, header/request/keep-alive timeouts and a connection cap
  * (limits.ts), and live reload of the web config. Handlers only read in-memory
@@ -17,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { BasicAuth, parseBasicAuth } from './basic-auth.js';
 import { BodyCache, acceptsGzip } from './body-cache.js';
 import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
-import { BASE_HEADERS, ROUTES, TEXT, type HttpDeps, type Reply } from './routes.js';
+import { BASE_HEADERS, PREFIX_ROUTES, ROUTES, TEXT, type HttpDeps, type Reply } from './routes.js';
 import { clientCertProblem, requestsClientCert, secureContextOptions, type TlsMaterial } from './tls.js';
 import type { WebConfig } from './web-config.js';
 
@@ -89,8 +90,9 @@ async function route(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: 
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
   const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
-  if (!handler) return text(404, 'not found\n');
-  return handler({ deps, body, req });
+  if (handler) return handler({ deps, body, req });
+  const prefixed = PREFIX_ROUTES.find(([prefix]) => p.startsWith(prefix));
+  return (prefixed ? prefixed[1]({ deps, body, req }, p) : null) ?? text(404, 'not found\n');
 }
 
 function createHandler(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: () => Live): http.RequestListener {
