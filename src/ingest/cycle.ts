@@ -243,7 +243,9 @@ export class Ingestor {
     }
     this.parseInto(batch, this.stagedCalls);
     for (const c of batch.cursors) this.stagedCursors.push(c);
-    this.staged.push(batch);
+    // Parsed: keep only what flush() reads, so the records (and the read blocks their
+    // lazy full-line decoders point into) can be collected before the commit.
+    this.staged.push({ ...batch, records: [], calls: undefined });
     if (this.stagedCalls.length >= STAGE_CALLS || this.staged.length >= STAGE_BATCHES) return this.flush();
     return null;
   }
