@@ -40,6 +40,10 @@ export interface BenchResult {
   baselineBytes: number;
   baselineEverySeconds: number;
   readSeconds: number;
+  /** CPU seconds (user + system) of the same reference runs */
+  baselineCpuSeconds: number;
+  baselineEveryCpuSeconds: number;
+  readCpuSeconds: number;
   /** GET /metrics round trips while `serve` backfills a fresh ledger */
   backfill: BackfillScrapes;
 }
@@ -188,7 +192,11 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
 }
 
 /** Median seconds of the reference runs (one fresh process each, interleaved). */
-async function references(stateDir: string): Promise<Pick<BenchResult, 'baselineSeconds' | 'baselineBytes' | 'baselineEverySeconds' | 'readSeconds'>> {
+type References = Pick<
+  BenchResult,
+  'baselineSeconds' | 'baselineBytes' | 'baselineEverySeconds' | 'readSeconds' | 'baselineCpuSeconds' | 'baselineEveryCpuSeconds' | 'readCpuSeconds'
+>;
+async function references(stateDir: string): Promise<References> {
   const runs: Record<string, Array<Record<string, number>>> = { baseline: [], 'baseline-every': [], read: [] };
   for (let i = 0; i < COLD_RUNS; i++) for (const mode of Object.keys(runs)) runs[mode].push(await runChild([mode, stateDir]));
   const med = (xs: Array<Record<string, number>>) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)];
@@ -197,16 +205,22 @@ async function references(stateDir: string): Promise<Pick<BenchResult, 'baseline
     baselineBytes: med(runs.baseline).bytes,
     baselineEverySeconds: med(runs['baseline-every']).seconds,
     readSeconds: med(runs.read).seconds,
+    baselineCpuSeconds: med(runs.baseline).cpuSeconds,
+    baselineEveryCpuSeconds: med(runs['baseline-every']).cpuSeconds,
+    readCpuSeconds: med(runs.read).cpuSeconds,
   };
 }
 
 /** Ingest / reference ratios of one input, as printed and written to the docs. */
 export function ratioLine(r: BenchResult): string {
+  const x = (a: number, b: number, d = 2) => `${fmt(a / b, d)}x`;
   return (
-    `${r.label}: cold ingest ${fmt(r.coldSeconds, 2)} s (CPU ${fmt(r.coldCpuSeconds, 2)} s); one exporter scrape ${fmt(r.baselineSeconds, 2)} s ` +
-    `(${fmt(r.baselineBytes / 1048576, 0)} MB of live transcripts), the same loop over every transcript ${fmt(r.baselineEverySeconds, 2)} s, ` +
-    `plain read ${fmt(r.readSeconds, 2)} s. **ingest / baseline ${fmt(r.coldSeconds / r.baselineSeconds, 2)}x** (target <= 0.5x), ` +
-    `ingest / every-transcript baseline ${fmt(r.coldSeconds / r.baselineEverySeconds, 2)}x, ingest / read ${fmt(r.coldSeconds / r.readSeconds, 1)}x. ` +
+    `${r.label}: cold ingest CPU ${fmt(r.coldCpuSeconds, 2)} s (wall ${fmt(r.coldSeconds, 2)} s); one exporter scrape CPU ${fmt(r.baselineCpuSeconds, 2)} s ` +
+    `(wall ${fmt(r.baselineSeconds, 2)} s, ${fmt(r.baselineBytes / 1048576, 0)} MB of live transcripts); the same loop over every transcript CPU ` +
+    `${fmt(r.baselineEveryCpuSeconds, 2)} s; plain read CPU ${fmt(r.readCpuSeconds, 2)} s (wall ${fmt(r.readSeconds, 2)} s). ` +
+    `**ingest / baseline ${x(r.coldCpuSeconds, r.baselineCpuSeconds)} CPU** (${x(r.coldSeconds, r.baselineSeconds)} wall; target <= 0.5x), ` +
+    `ingest / every-transcript baseline ${x(r.coldCpuSeconds, r.baselineEveryCpuSeconds)} CPU, ` +
+    `ingest / read ${x(r.coldCpuSeconds, r.readCpuSeconds, 1)} CPU (${x(r.coldSeconds, r.readSeconds, 1)} wall). ` +
     `/metrics during a cold backfill (${r.backfill.scrapes} scrapes over ${fmt(r.backfill.backfillSeconds, 1)} s): ` +
     `median ${fmt(r.backfill.p50Ms, 1)} ms, **p99 ${fmt(r.backfill.p99Ms, 1)} ms** (target < 50 ms), max ${fmt(r.backfill.maxMs, 1)} ms.`
   );
@@ -279,6 +293,8 @@ How each figure is taken:
   usage per provider and model), in a fresh process, median of ${COLD_RUNS}; the
   *every-transcript* variant runs the same loop over every file clawmeter reads
   (archives too); **plain read** reads those bytes into one buffer and nothing else.
+  Ratios are of CPU time (user + system, \`process.cpuUsage\`), which the neighbours on
+  this shared machine disturb far less than wall time; wall ratios are shown beside them.
 - **/metrics during a cold backfill**: \`clawmeter serve\` on a fresh ledger is scraped
   every 10 ms from the moment it listens until a scrape shows every call; each round
   trip is timed on the client (\`bench/backfill-scrape.ts\`).

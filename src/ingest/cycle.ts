@@ -48,7 +48,7 @@ export interface CycleSummary {
  */
 const STAGE_CALLS = 20_000;
 const STAGE_BATCHES = 2_000;
-const COMMIT_SLICE = 1_000;
+const COMMIT_SLICE = 250;
 /** The first commit of a cycle holds this many calls, each next one twice as many up to STAGE_CALLS (early progress is durable soon). */
 const FIRST_STAGE_CALLS = 2_000;
 
