@@ -332,12 +332,15 @@ async function main(): Promise<void> {
   }
   const md = markdown(results, notes);
   if (!process.env.BENCH_NO_WRITE) {
-    // keep the query section `npm run bench:query` wrote (bench/query.ts)
+    // keep the sections `npm run bench:query` and `npm run bench:scale` wrote
     const file = path.join(REPO, 'docs/benchmarks.md');
     const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    const a = old.indexOf('<!-- query-bench -->');
-    const b = old.indexOf('<!-- /query-bench -->');
-    fs.writeFileSync(file, a >= 0 && b > a ? `${md.trimEnd()}\n\n${old.slice(a, b + '<!-- /query-bench -->'.length)}\n` : md);
+    const kept = ['query-bench', 'scale-bench'].map((m) => {
+      const a = old.indexOf(`<!-- ${m} -->`);
+      const b = old.indexOf(`<!-- /${m} -->`);
+      return a >= 0 && b > a ? old.slice(a, b + `<!-- /${m} -->`.length) : '';
+    });
+    fs.writeFileSync(file, [md.trimEnd(), ...kept.filter(Boolean)].join('\n\n') + '\n');
   }
   console.log(md);
 }

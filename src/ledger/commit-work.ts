@@ -121,10 +121,14 @@ export class CommitWork {
     }
   }
 
-  /** Totals, buckets, meta and cursors of everything inserted (after the last insertCalls). */
-  finishCalls(cursors: CommitBatch['cursors']): void {
+  /**
+   * Totals, buckets, meta and cursors of everything inserted (after the last
+   * insertCalls), yielding after every `slice` bucket upserts; commit() runs it
+   * through at once, a stepped commit pauses at each yield.
+   */
+  *finishCalls(cursors: CommitBatch['cursors'], slice = Infinity): Generator<void> {
     for (const [key, t] of this.deltas) this.stmts.upsertTotals.run(key, JSON.stringify(t));
-    this.buckets.write();
+    yield* this.buckets.writeSteps(slice);
     if (this.inserted > 0) {
       this.stmts.setMeta.run('call_rows', String(this.base.callRows + this.inserted));
       if (this.lastCall !== null) this.stmts.setMeta.run('last_call_ms', String(this.lastCall));

@@ -210,7 +210,9 @@ export class Ledger implements CursorReader {
     let publishSnapshots: () => void = () => undefined;
     const run = this.db.transaction(() => {
       work.insertCalls(batch.calls ?? []);
-      publishSnapshots = this.finishWork(work, batch);
+      const steps = work.finishCalls(batch.cursors);
+      while (!steps.next().done);
+      publishSnapshots = this.finishWork(batch);
     });
     try {
       run();
@@ -241,7 +243,9 @@ export class Ledger implements CursorReader {
           if (i > 0) await pause();
           work.insertCalls(calls, i, i + slice);
         }
-        publishSnapshots = this.finishWork(work, batch);
+        const steps = work.finishCalls(batch.cursors, slice);
+        while (!steps.next().done) await pause();
+        publishSnapshots = this.finishWork(batch);
         this.db.exec('COMMIT');
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -267,9 +271,8 @@ export class Ledger implements CursorReader {
     });
   }
 
-  /** The writes after the calls, inside the transaction; returns the snapshots' publisher. */
-  private finishWork(work: CommitWork, batch: CommitBatch): () => void {
-    work.finishCalls(batch.cursors);
+  /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
+  private finishWork(batch: CommitBatch): () => void {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
     return publishSnapshots;
