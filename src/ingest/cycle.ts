@@ -46,7 +46,7 @@ export interface CycleSummary {
  * (issue 9); they are inserted in slices of COMMIT_SLICE calls with the event loop
  * let in between (Ledger.commitInSteps), so scrapes keep answering meanwhile.
  */
-const STAGE_CALLS = 20_000;
+const STAGE_CALLS = 10_000;
 const STAGE_BATCHES = 2_000;
 const COMMIT_SLICE = 250;
 /** The first commit of a cycle holds this many calls, each next one twice as many up to STAGE_CALLS (early progress is durable soon). */
