@@ -53,7 +53,6 @@ export async function scrapesDuringBackfill(stateArgs: string[], expectedCalls: 
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    if (process.env.BENCH_DEBUG) console.error(times.map((t) => t.toFixed(0)).join(' '));
     return {
       scrapes: times.length,
       p50Ms: quantile(times, 0.5),

@@ -332,10 +332,10 @@ async function main(): Promise<void> {
   }
   const md = markdown(results, notes);
   if (!process.env.BENCH_NO_WRITE) {
-    // keep the sections `npm run bench:query` and `npm run bench:scale` wrote
+    // keep the sections `npm run bench:query` and `npm run bench:scale` wrote, and the hand-written notes
     const file = path.join(REPO, 'docs/benchmarks.md');
     const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    const kept = ['query-bench', 'scale-bench'].map((m) => {
+    const kept = ['cold-ingest-notes', 'scale-bench', 'query-bench'].map((m) => {
       const a = old.indexOf(`<!-- ${m} -->`);
       const b = old.indexOf(`<!-- /${m} -->`);
       return a >= 0 && b > a ? old.slice(a, b + `<!-- /${m} -->`.length) : '';
