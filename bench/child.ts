@@ -2,6 +2,7 @@
  * Bench worker, run in a fresh process so its memory and timings are its own.
  *   child.js ingest <stateDir> <dataDir>   cold ingest into an empty ledger
  *   child.js scrape <stateDir> <dataDir>   warm scrapes on an existing ledger
+ *   child.js baseline|baseline-every|read <stateDir>   the reference figures (baseline.ts)
  * Prints one JSON line.
  */
 import { Ledger } from '../src/ledger/ledger.js';
@@ -10,6 +11,7 @@ import { IngestStats } from '../src/ingest/stats.js';
 import { MetricsRenderer } from '../src/sinks/prometheus/render.js';
 import { startServer } from '../src/sinks/http/server.js';
 import { Logger } from '../src/util/log.js';
+import { exporterScrape, plainRead } from './baseline.js';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -23,14 +25,25 @@ const maxRssMB = () => process.resourceUsage().maxRSS / 1024;
 
 async function main(): Promise<void> {
   const [mode, stateDir, dataDir] = process.argv.slice(2);
+  if (mode === 'baseline' || mode === 'baseline-every' || mode === 'read') {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const r = mode === 'read' ? plainRead(stateDir) : exporterScrape(stateDir, { every: mode === 'baseline-every' });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    process.stdout.write(JSON.stringify({ ...r, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMB: maxRssMB() }) + '\n');
+    return;
+  }
   const ledger = Ledger.open(dataDir);
   const stats = new IngestStats();
   const ingestor = createIngestor(ledger, () => [stateDir], { log: new Logger('silent'), stats });
   if (mode === 'ingest') {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await ingestor.trigger();
     const seconds = (performance.now() - t0) / 1000;
-    process.stdout.write(JSON.stringify({ seconds, bytes: stats.bytesRead, calls: ledger.callCount(), maxRssMB: maxRssMB() }) + '\n');
+    const cpu = process.cpuUsage(c0);
+    process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, bytes: stats.bytesRead, calls: ledger.callCount(), maxRssMB: maxRssMB() }) + '\n');
   } else if (mode === 'scrape') {
     await ingestor.trigger(); // a warm cycle: nothing new to read
     const renderer = new MetricsRenderer(ledger, stats, { version: 'bench', demo: false, showAccountEmails: false, maxSeries: 2000 });

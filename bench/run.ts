@@ -13,6 +13,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateStateDir, type GroundTruth } from '../src/demo/generate.js';
+import { scrapesDuringBackfill, type BackfillScrapes } from './backfill-scrape.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -32,6 +33,19 @@ export interface BenchResult {
   restartToFirstScrapeMs: number;
   servePeakRssMB: number;
   stopDuringColdMs: number;
+  /** cold ingest CPU seconds (user + system, all threads) of the median run */
+  coldCpuSeconds: number;
+  /** the references of the same run (baseline.ts): medians of COLD_RUNS runs */
+  baselineSeconds: number;
+  baselineBytes: number;
+  baselineEverySeconds: number;
+  readSeconds: number;
+  /** CPU seconds (user + system) of the same reference runs */
+  baselineCpuSeconds: number;
+  baselineEveryCpuSeconds: number;
+  readCpuSeconds: number;
+  /** GET /metrics round trips while `serve` backfills a fresh ledger */
+  backfill: BackfillScrapes;
 }
 
 /** Cold ingest runs per input (BENCH_COLD_RUNS); the median is reported. */
@@ -129,9 +143,10 @@ export async function ensureJsonlHistory(mb: number): Promise<{ stateDir: string
 
 /**
  * Runs the three measurements on one history: cold ingest into a fresh ledger,
- * warm scrapes on it, then a restart of `clawmeter serve` on it.
+ * warm scrapes on it, then a restart of `clawmeter serve` on it; the references
+ * (baseline.ts) run on `refStateDir` (the JSONL history of the same size for a store).
  */
-export async function measure(label: string, stateDir: string, truth: { calls: number }): Promise<BenchResult> {
+export async function measure(label: string, stateDir: string, truth: { calls: number }, refStateDir: string = stateDir): Promise<BenchResult> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-data-'));
   try {
     // Cold ingest COLD_RUNS times into fresh ledgers; the median run is reported (this
@@ -150,6 +165,8 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
     const restarts: Array<{ ms: number; rssMB: number }> = [];
     for (let i = 0; i < 3; i++) restarts.push(await restartToFirstScrape(['--state-dir', stateDir], dataDir, truth.calls));
     const stopMs = await stopDuringColdIngest(['--state-dir', stateDir]);
+    const ref = await references(refStateDir);
+    const backfill = await scrapesDuringBackfill(['--state-dir', stateDir], truth.calls);
     restarts.sort((a, b) => a.ms - b.ms);
     const restart = { ms: restarts[1].ms, rssMB: Math.max(...restarts.map((r) => r.rssMB)) };
     return {
@@ -165,10 +182,48 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
       restartToFirstScrapeMs: restart.ms,
       stopDuringColdMs: stopMs,
       servePeakRssMB: Math.max(warm.maxRssMB, restart.rssMB),
+      coldCpuSeconds: cold.cpuSeconds,
+      ...ref,
+      backfill,
     };
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Median seconds of the reference runs (one fresh process each, interleaved). */
+type References = Pick<
+  BenchResult,
+  'baselineSeconds' | 'baselineBytes' | 'baselineEverySeconds' | 'readSeconds' | 'baselineCpuSeconds' | 'baselineEveryCpuSeconds' | 'readCpuSeconds'
+>;
+async function references(stateDir: string): Promise<References> {
+  const runs: Record<string, Array<Record<string, number>>> = { baseline: [], 'baseline-every': [], read: [] };
+  for (let i = 0; i < COLD_RUNS; i++) for (const mode of Object.keys(runs)) runs[mode].push(await runChild([mode, stateDir]));
+  const med = (xs: Array<Record<string, number>>) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)];
+  return {
+    baselineSeconds: med(runs.baseline).seconds,
+    baselineBytes: med(runs.baseline).bytes,
+    baselineEverySeconds: med(runs['baseline-every']).seconds,
+    readSeconds: med(runs.read).seconds,
+    baselineCpuSeconds: med(runs.baseline).cpuSeconds,
+    baselineEveryCpuSeconds: med(runs['baseline-every']).cpuSeconds,
+    readCpuSeconds: med(runs.read).cpuSeconds,
+  };
+}
+
+/** Ingest / reference ratios of one input, as printed and written to the docs. */
+export function ratioLine(r: BenchResult): string {
+  const x = (a: number, b: number, d = 2) => `${fmt(a / b, d)}x`;
+  return (
+    `${r.label}: cold ingest CPU ${fmt(r.coldCpuSeconds, 2)} s (wall ${fmt(r.coldSeconds, 2)} s); one exporter scrape CPU ${fmt(r.baselineCpuSeconds, 2)} s ` +
+    `(wall ${fmt(r.baselineSeconds, 2)} s, ${fmt(r.baselineBytes / 1048576, 0)} MB of live transcripts); the same loop over every transcript CPU ` +
+    `${fmt(r.baselineEveryCpuSeconds, 2)} s; plain read CPU ${fmt(r.readCpuSeconds, 2)} s (wall ${fmt(r.readSeconds, 2)} s). ` +
+    `**ingest / baseline ${x(r.coldCpuSeconds, r.baselineCpuSeconds)} CPU** (${x(r.coldSeconds, r.baselineSeconds)} wall; target <= 0.5x), ` +
+    `ingest / every-transcript baseline ${x(r.coldCpuSeconds, r.baselineEveryCpuSeconds)} CPU, ` +
+    `ingest / read ${x(r.coldCpuSeconds, r.readCpuSeconds, 1)} CPU (${x(r.coldSeconds, r.readSeconds, 1)} wall). ` +
+    `/metrics during a cold backfill (${r.backfill.scrapes} scrapes over ${fmt(r.backfill.backfillSeconds, 1)} s): ` +
+    `median ${fmt(r.backfill.p50Ms, 1)} ms, **p99 ${fmt(r.backfill.p99Ms, 1)} ms** (target < 50 ms), max ${fmt(r.backfill.maxMs, 1)} ms.`
+  );
 }
 
 export async function benchJsonl(mb: number): Promise<BenchResult> {
@@ -218,6 +273,10 @@ restart <= 300 ms, RSS <= 200 MB. Against them, in this run:
 
 ${targetLines(results)}
 
+Against the original exporter (issue 9), measured in this run:
+
+${results.map((r) => `- ${ratioLine(r)}`).join('\n')}
+
 How each figure is taken:
 - **cold ingest**: a fresh child process opens an empty ledger and runs one ingest cycle
   over the whole history, ${COLD_RUNS} times per input; the table shows the median run
@@ -229,6 +288,16 @@ How each figure is taken:
 - **restart**: \`clawmeter serve\` is spawned on the existing ledger; the time runs from
   spawn until a GET /metrics returns the complete totals (includes Node start-up); the
   median of three spawns.
+- **baseline**: one scrape of the original exporter, re-implemented in Node
+  (\`bench/baseline.ts\`: read every live \`<uuid>.jsonl\`, JSON-decode each line, sum
+  usage per provider and model), in a fresh process, median of ${COLD_RUNS}; the
+  *every-transcript* variant runs the same loop over every file clawmeter reads
+  (archives too); **plain read** reads those bytes into one buffer and nothing else.
+  Ratios are of CPU time (user + system, \`process.cpuUsage\`), which the neighbours on
+  this shared machine disturb far less than wall time; wall ratios are shown beside them.
+- **/metrics during a cold backfill**: \`clawmeter serve\` on a fresh ledger is scraped
+  every 10 ms from the moment it listens until a scrape shows every call; each round
+  trip is timed on the client (\`bench/backfill-scrape.ts\`).
 - **SIGTERM during cold ingest**: \`clawmeter serve\` on a fresh ledger gets SIGTERM half a
   second after its first commit; the time runs from the signal to the process exit (it
   commits what was read at the next batch boundary; target 1 s).
@@ -244,12 +313,14 @@ async function main(): Promise<void> {
   const jsonl = await benchJsonl(mb);
   results.push(jsonl);
   console.log(jsonl);
+  console.log(ratioLine(jsonl));
   try {
     const mod = (await import('./sqlite.js')) as { benchSqlite?: (o: { mb: number; benchDir: string }) => Promise<BenchResult> };
     if (mod.benchSqlite) {
       const s = await mod.benchSqlite({ mb, benchDir: benchDir() });
       results.push(s);
       console.log(s);
+      console.log(ratioLine(s));
       notes.push(
         `SQLite / JSONL ratios in this run (target: within 1.5x): cold ingest time ${(s.coldSeconds / jsonl.coldSeconds).toFixed(2)}x, ` +
           `warm scrape ${(s.scrapeRenderMedianMs / jsonl.scrapeRenderMedianMs).toFixed(2)}x, ` +
@@ -261,12 +332,15 @@ async function main(): Promise<void> {
   }
   const md = markdown(results, notes);
   if (!process.env.BENCH_NO_WRITE) {
-    // keep the query section `npm run bench:query` wrote (bench/query.ts)
+    // keep the sections `npm run bench:query` and `npm run bench:scale` wrote, and the hand-written notes
     const file = path.join(REPO, 'docs/benchmarks.md');
     const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-    const a = old.indexOf('<!-- query-bench -->');
-    const b = old.indexOf('<!-- /query-bench -->');
-    fs.writeFileSync(file, a >= 0 && b > a ? `${md.trimEnd()}\n\n${old.slice(a, b + '<!-- /query-bench -->'.length)}\n` : md);
+    const kept = ['cold-ingest-notes', 'scale-bench', 'query-bench'].map((m) => {
+      const a = old.indexOf(`<!-- ${m} -->`);
+      const b = old.indexOf(`<!-- /${m} -->`);
+      return a >= 0 && b > a ? old.slice(a, b + `<!-- /${m} -->`.length) : '';
+    });
+    fs.writeFileSync(file, [md.trimEnd(), ...kept.filter(Boolean)].join('\n\n') + '\n');
   }
   console.log(md);
 }

@@ -79,7 +79,9 @@ export function ensureSqliteHistory(opts: SqliteBenchOptions): { stateDir: strin
 export async function benchSqlite(opts: SqliteBenchOptions): Promise<BenchResult & { storeMB: number }> {
   const { stateDir, truth, storeMB } = ensureSqliteHistory(opts);
   const interleave = opts.interleave ?? true;
-  const r = await measure(`SQLite store (2026.9${interleave ? '' : ', as imported'})`, stateDir, truth);
+  // The references read the JSONL history the store was converted from (same calls and bytes).
+  const jsonlState = path.join(opts.benchDir, `jsonl-${opts.mb}mb`, 'state');
+  const r = await measure(`SQLite store (2026.9${interleave ? '' : ', as imported'})`, stateDir, truth, fs.existsSync(jsonlState) ? jsonlState : stateDir);
   return { ...r, storeMB };
 }
 

@@ -5,7 +5,7 @@
  * in one transaction. Between batches the loop yields to the event loop so scrapes
  * stay fast during a large backfill.
  */
-import type { Ledger } from '../ledger/ledger.js';
+import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, SpanFact, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
 import { parseFailedRunLine } from '../parse/failed-run.js';
@@ -15,7 +15,7 @@ import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { CycleHealth, type CycleResult } from './health.js';
 import { Progress } from './progress.js';
-import { sessionInfoFromEntry } from '../parse/session-info.js';
+import { callLabeler } from './labels.js';
 
 export interface IngestOptions {
   log?: Logger;
@@ -41,9 +41,17 @@ export interface CycleSummary {
   interrupted: boolean;
 }
 
-/** Calls (or transcript batches) staged before one commit. */
-const STAGE_CALLS = 2_000;
-const STAGE_BATCHES = 256;
+/**
+ * Calls (or transcript batches) staged before one commit. A commit rewrites most
+ * leaves of the random-key dedupe index, so fewer, larger commits write far less
+ * (issue 9); they are inserted in slices of COMMIT_SLICE calls with the event loop
+ * let in between (Ledger.commitInSteps), so scrapes keep answering meanwhile.
+ */
+const STAGE_CALLS = 10_000;
+const STAGE_BATCHES = 2_000;
+const COMMIT_SLICE = 250;
+/** The first commit of a cycle holds this many calls, each next one twice as many up to STAGE_CALLS (early progress is durable soon). */
+const FIRST_STAGE_CALLS = 2_000;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -110,6 +118,7 @@ export class Ingestor {
     const summary: CycleSummary = { batches: 0, inserted: 0, duplicates: 0, durationSeconds: 0, result: 'ok', failures: [], interrupted: false };
     if (this.stopping) return { ...summary, interrupted: true };
     const health = new CycleHealth(this.stats);
+    this.stageLimit = FIRST_STAGE_CALLS;
     const sources = this.sources();
     const progress = new Progress({
       log: this.log,
@@ -124,7 +133,7 @@ export class Ingestor {
       try {
         for await (const batch of source.poll(ctx)) {
           summary.batches++;
-          const r = this.stage(batch);
+          const r = this.stage(batch) ?? (this.stageFull() ? await this.flushInSteps() : null);
           if (r) {
             summary.inserted += r.inserted;
             summary.duplicates += r.duplicates;
@@ -133,7 +142,7 @@ export class Ingestor {
           await yieldToLoop();
           if (this.stopping) break; // leaving the loop closes the source's generator
         }
-        const r = this.flush();
+        const r = await this.flushInSteps();
         summary.inserted += r.inserted;
         summary.duplicates += r.duplicates;
       } catch (err) {
@@ -201,6 +210,7 @@ export class Ingestor {
 
   private discardStage(): void {
     this.stagedFailedRuns = [];
+    this.stagedSpans = [];
     this.staged = [];
     this.stagedCalls = [];
     this.stagedCursors = [];
@@ -228,6 +238,7 @@ export class Ingestor {
   private staged: SourceBatch[] = [];
   /** Turns that never reached a model, found in the staged batches (not calls; own ledger table). */
   private stagedFailedRuns: LedgerFailedRun[] = [];
+  /** What the OTLP traces need of each staged call (src/parse/span-facts.ts). */
   private stagedSpans: SpanFact[] = [];
 
   /**
@@ -245,14 +256,37 @@ export class Ingestor {
     }
     this.parseInto(batch, this.stagedCalls);
     for (const c of batch.cursors) this.stagedCursors.push(c);
-    this.staged.push(batch);
-    if (this.stagedCalls.length >= STAGE_CALLS || this.staged.length >= STAGE_BATCHES) return this.flush();
+    // Parsed: keep only what flush() reads, so the records (and the read blocks their
+    // lazy full-line decoders point into) can be collected before the commit.
+    this.staged.push({ ...batch, records: [], calls: undefined });
     return null;
   }
 
-  /** Commits what is staged. */
+  /** true when enough is staged for one commit. */
+  private stageFull(): boolean {
+    return this.stagedCalls.length >= this.stageLimit || this.staged.length >= STAGE_BATCHES;
+  }
+
+  /** Calls staged before the next commit (see FIRST_STAGE_CALLS); reset at each cycle. */
+  private stageLimit = FIRST_STAGE_CALLS;
+
+  /** Commits what is staged, all at once (a small stage, or before another kind of batch). */
   private flush(): { inserted: number; duplicates: number } {
-    if (this.staged.length === 0) return { inserted: 0, duplicates: 0 };
+    const take = this.takeStage();
+    return take ? this.committed(take, this.ledger.commit(take.batch)) : { inserted: 0, duplicates: 0 };
+  }
+
+  /** Commits what is staged in one transaction, letting the event loop in between slices of calls. */
+  private async flushInSteps(): Promise<{ inserted: number; duplicates: number }> {
+    const take = this.takeStage();
+    if (!take) return { inserted: 0, duplicates: 0 };
+    this.stageLimit = Math.min(STAGE_CALLS, this.stageLimit * 2);
+    return this.committed(take, await this.ledger.commitInSteps(take.batch, yieldToLoop, COMMIT_SLICE));
+  }
+
+  /** Empties the stage into one commit batch (null when nothing is staged). */
+  private takeStage(): { batch: CommitBatch; batches: SourceBatch[] } | null {
+    if (this.staged.length === 0) return null;
     const calls = this.stagedCalls;
     const cursors = this.stagedCursors;
     const batches = this.staged;
@@ -263,7 +297,13 @@ export class Ingestor {
     const spans = this.stagedSpans;
     this.stagedFailedRuns = [];
     this.stagedSpans = [];
-    const res = this.ledger.commit({ calls, cursors, failedRuns, spans });
+    return { batch: { calls, cursors, failedRuns, spans }, batches };
+  }
+
+  /** Stats, logs and progress of a commit of staged batches. */
+  private committed(take: { batch: CommitBatch; batches: SourceBatch[] }, res: CommitResult): { inserted: number; duplicates: number } {
+    const { batches } = take;
+    const calls = take.batch.calls ?? [];
     // Calls that skip the line parser (rollouts) are bounded by the ledger itself.
     for (let i = 0; i < (res.rejected ?? 0); i++) this.stats.countIssue('implausible_usage');
     for (const b of batches) {
@@ -286,7 +326,7 @@ export class Ingestor {
 
   /** Runs the transcript parser over a batch's records and labels the calls. */
   private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
-    const label = this.labeler(batch.context);
+    const label = callLabeler(batch.context, (c) => this.ledger.lookupSession(c.stateDir, c.agent, c.sessionId ?? ''), this.opts.estimateCost);
     for (const rec of batch.records) {
       const failed = parseFailedRunLine(rec.text);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
@@ -294,7 +334,8 @@ export class Ingestor {
       if (r.kind === 'call') {
         calls.push(label(r.call));
         this.stagedSpans.push(spanFactOf(rec.text, r.call, batch.context));
-      } else if (r.kind === 'malformed') {
+      }
+      else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
         this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
           reason: r.why,
@@ -340,54 +381,6 @@ export class Ingestor {
 
   private channelOf(ctx: TranscriptContext): string {
     return (ctx.sessionId ? this.ledger.lookupSession(ctx.stateDir, ctx.agent, ctx.sessionId)?.channel : undefined) ?? 'unknown';
-  }
-
-  /** Session labels for every call of one transcript. */
-  private labeler(ctx: TranscriptContext): (c: ParsedCall) => LedgerCall & { costEstimated?: boolean } {
-    let info = ctx.sessionId ? this.ledger.lookupSession(ctx.stateDir, ctx.agent, ctx.sessionId) : undefined;
-    if (!info && ctx.sessionKey && ctx.sessionId) info = sessionInfoFromEntry(ctx.sessionKey, { sessionId: ctx.sessionId }) ?? undefined;
-    const labels = {
-      agent: ctx.agent,
-      seedKind: info?.seedKind ?? 'unknown',
-      kind: info?.kind ?? 'unknown',
-      channel: info?.channel ?? 'unknown',
-      chatType: info?.chatType ?? 'unknown',
-      source: ctx.source,
-    };
-    const estimate = this.opts.estimateCost;
-    return (c) => {
-      let costUsd = c.costUsd;
-      let costEstimated = false;
-      if (estimate && (costUsd === null || costUsd === 0) && c.stopReason !== 'error') {
-        const e = estimate(c);
-        if (e !== null && e > 0) {
-          costUsd = e;
-          costEstimated = true;
-        }
-      }
-      return {
-        dedupeKey: c.dedupeKey,
-        tsMs: c.tsMs,
-        provider: c.provider,
-        model: c.model,
-        input: c.input,
-        output: c.output,
-        cacheRead: c.cacheRead,
-        cacheWrite: c.cacheWrite,
-        costUsd,
-        stopReason: c.stopReason,
-        errorCategory: c.errorCategory,
-        latencyMs: c.latencyMs,
-        agent: labels.agent,
-        seedKind: labels.seedKind,
-        kind: labels.kind,
-        channel: labels.channel,
-        chatType: labels.chatType,
-        source: labels.source,
-        costEstimated,
-        ...(c.alias ? { alias: c.alias } : {}),
-      };
-    };
   }
 }
 

@@ -17,21 +17,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { boundName, MIN_PLAUSIBLE_TS_MS, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock, privateDir } from './lock.js';
+import { CallAliasTable } from './call-aliases.js';
+import { SpanStore } from './spans.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
-import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
-import type { AuthRow, CommitBatch, CommitCall, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
+import { CommitWork, type CommitStatements } from './commit-work.js';
+import type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
-import { CallAliasTable } from './call-aliases.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
-import { SpanStore } from './spans.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -58,14 +57,7 @@ export class Ledger implements CursorReader {
   private callRows = 0;
   private readonly now: () => number;
   private readonly notify: NonNullable<LedgerOptions['log']>;
-  private stmts: {
-    insertCall: Database.Statement;
-    upsertTotals: Database.Statement;
-    upsertCursor: Database.Statement;
-    deleteCursor: Database.Statement;
-    setMeta: Database.Statement;
-    upsertBucket: Database.Statement;
-  };
+  private stmts: CommitStatements;
 
   private constructor(
     file: string,
@@ -208,101 +200,16 @@ export class Ledger implements CursorReader {
 
   // ---- writes ---------------------------------------------------------------
 
-  /** A call as stored: bounded names, finite times; null when its numbers are out of bounds. */
-  private sanitize(c: CommitCall): CommitCall | null {
-    // an estimate (our pricing table) out of bounds is dropped, not the call
-    if (c.costEstimated && !plausibleCost(c.costUsd)) c = { ...c, costUsd: null, costEstimated: false };
-    const problem = usageProblem(c);
-    if (problem) {
-      this.notify('warn', 'call refused: usage out of bounds', { problem, source: c.source });
-      return null;
-    }
-    const provider = boundName(c.provider);
-    const model = boundName(c.model);
-    const tsMs = Number.isFinite(c.tsMs) ? Math.round(c.tsMs) : 0;
-    const latencyMs = c.latencyMs !== null && Number.isFinite(c.latencyMs) && c.latencyMs >= 0 ? Math.round(c.latencyMs) : null;
-    if (provider === c.provider && model === c.model && tsMs === c.tsMs && latencyMs === c.latencyMs) return c;
-    return { ...c, provider, model, tsMs, latencyMs };
-  }
-
   /** Commits calls, cursors and snapshots in one transaction; updates the read model after. */
   commit(batch: CommitBatch): CommitResult {
-    const deltas = new Map<string, TotalsRow>();
-    const added: CommitCall[] = [];
-    let inserted = 0;
-    let duplicates = 0;
-    let rejected = 0;
-    let lastCall = this.lastCallMs;
-    let firstCall = this.firstCallMs;
-    const buckets = new BucketDeltas(this.stmts.upsertBucket);
-    const nowMs = this.now();
+    if (this.stepping) throw new Error('ledger commit while a stepped commit is open');
+    const work = this.newWork();
     let publishSnapshots: () => void = () => undefined;
-
     const run = this.db.transaction(() => {
-      for (const raw of batch.calls ?? []) {
-        const c = this.sanitize(raw);
-        if (!c) {
-          rejected++;
-          continue;
-        }
-        // A call already counted under the other side's identity (see call-aliases.ts).
-        if (c.alias && this.aliases.isDuplicate(c.alias, c.dedupeKey)) {
-          duplicates++;
-          continue;
-        }
-        const res = this.stmts.insertCall.run(
-          c.dedupeKey,
-          c.tsMs,
-          c.agent,
-          c.seedKind,
-          c.kind,
-          c.channel,
-          c.chatType,
-          c.provider,
-          c.model,
-          c.input,
-          c.output,
-          c.cacheRead,
-          c.cacheWrite,
-          c.costUsd,
-          c.costEstimated ? 1 : 0,
-          c.stopReason,
-          c.errorCategory,
-          c.latencyMs,
-          c.source,
-        );
-        if (res.changes === 0) {
-          duplicates++;
-          continue;
-        }
-        inserted++;
-        if (c.alias) this.aliases.record(c.alias, c.dedupeKey);
-        added.push(c);
-        if (plausibleTimestamp(c.tsMs, nowMs) && (lastCall === null || c.tsMs > lastCall)) lastCall = c.tsMs;
-        if (c.tsMs >= MIN_PLAUSIBLE_TS_MS && (firstCall === null || c.tsMs < firstCall)) firstCall = c.tsMs;
-        buckets.add(c);
-        const key = callDimsKey(c);
-        let t = deltas.get(key);
-        if (!t) {
-          const cur = this.totalsMap.get(key);
-          t = cur ? cloneTotals(cur) : emptyTotals(c);
-          deltas.set(key, t);
-        }
-        addCall(t, c);
-      }
-      for (const [key, t] of deltas) this.stmts.upsertTotals.run(key, JSON.stringify(t));
-      buckets.write();
-      if (inserted > 0) {
-        this.stmts.setMeta.run('call_rows', String(this.callRows + inserted));
-        if (lastCall !== null) this.stmts.setMeta.run('last_call_ms', String(lastCall));
-      }
-      for (const [key, cur] of batch.cursors ?? []) {
-        if (cur === null) this.stmts.deleteCursor.run(key);
-        else this.stmts.upsertCursor.run(key, JSON.stringify(cur));
-      }
-      publishSnapshots = this.snaps.write(batch);
-      if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
-      if (batch.spans) this.spans.add(batch.spans);
+      work.insertCalls(batch.calls ?? []);
+      const steps = work.finishCalls(batch.cursors);
+      while (!steps.next().done);
+      publishSnapshots = this.finishWork(batch);
     });
     try {
       run();
@@ -310,20 +217,81 @@ export class Ledger implements CursorReader {
       this.failedRuns.discard();
       throw err;
     }
-    this.failedRuns.publish();
+    return this.publish(work, batch, publishSnapshots);
+  }
 
-    // The transaction committed: publish to the read model.
-    for (const [key, t] of deltas) this.totalsMap.set(key, t);
-    for (const c of added) this.buckets.add(c);
-    this.callRows += inserted;
-    this.lastCallMs = lastCall;
-    this.firstCallMs = firstCall;
+  /**
+   * The same commit as commit(), in one SQLite transaction, but its calls are
+   * inserted `slice` at a time with `pause()` awaited in between (the ingest cycle
+   * lets scrapes in there). Scrapes read the in-memory model, which changes only
+   * after COMMIT; a crash or an error before it leaves neither calls nor cursors.
+   * No other commit may run until it settles.
+   */
+  async commitInSteps(batch: CommitBatch, pause: () => Promise<void>, slice = 1_000): Promise<CommitResult> {
+    if (this.stepping) throw new Error('ledger commit while a stepped commit is open');
+    this.stepping = true;
+    const work = this.newWork();
+    const calls = batch.calls ?? [];
+    let publishSnapshots: () => void = () => undefined;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (let i = 0; i < calls.length; i += slice) {
+          if (i > 0) await pause();
+          work.insertCalls(calls, i, i + slice);
+        }
+        const steps = work.finishCalls(batch.cursors, slice);
+        while (!steps.next().done) await pause();
+        publishSnapshots = this.finishWork(batch);
+        this.db.exec('COMMIT');
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        this.failedRuns.discard();
+        throw err;
+      }
+    } finally {
+      this.stepping = false;
+    }
+    return this.publish(work, batch, publishSnapshots);
+  }
+
+  private stepping = false;
+
+  private newWork(): CommitWork {
+    return new CommitWork(this.stmts, {
+      totals: this.totalsMap,
+      callRows: this.callRows,
+      lastCallMs: this.lastCallMs,
+      firstCallMs: this.firstCallMs,
+      nowMs: this.now(),
+      notify: this.notify,
+      aliases: this.aliases,
+    });
+  }
+
+  /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
+  private finishWork(batch: CommitBatch): () => void {
+    const publishSnapshots = this.snaps.write(batch);
+    if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
+    if (batch.spans) this.spans.add(batch.spans);
+    return publishSnapshots;
+  }
+
+  /** The transaction committed: publish to the read model. */
+  private publish(work: CommitWork, batch: CommitBatch, publishSnapshots: () => void): CommitResult {
+    this.failedRuns.publish();
+    for (const [key, t] of work.deltas) this.totalsMap.set(key, t);
+    for (const c of work.added) this.buckets.add(c);
+    this.callRows += work.inserted;
+    this.lastCallMs = work.lastCall;
+    this.firstCallMs = work.firstCall;
     for (const [key, cur] of batch.cursors ?? []) {
       if (cur === null) this.cursorMap.delete(key);
       else this.cursorMap.set(key, cur);
     }
     publishSnapshots();
     this.ver++;
+    const { inserted, duplicates, rejected } = work;
     return rejected > 0 ? { inserted, duplicates, rejected } : { inserted, duplicates };
   }
 

@@ -116,6 +116,16 @@ export class BucketDeltas {
   }
 
   write(): void {
-    for (const { key, d } of this.deltas.values()) this.upsert.run(...key, ...d);
+    const steps = this.writeSteps(Infinity);
+    while (!steps.next().done);
+  }
+
+  /** write() in steps: yields after every `slice` upserts (a stepped commit pauses there). */
+  *writeSteps(slice: number): Generator<void> {
+    let n = 0;
+    for (const { key, d } of this.deltas.values()) {
+      this.upsert.run(...key, ...d);
+      if (++n % slice === 0) yield;
+    }
   }
 }

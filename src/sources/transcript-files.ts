@@ -11,7 +11,7 @@ import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, candidateText, isCustomMessage, mightBeModelCall } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, isCustomMessage } from '../parse/transcript-line.js';
 import { classifyTranscriptName, inReadOrder, type TranscriptName } from './transcript-names.js';
 import { MAX_ARCHIVE_BYTES, archiveDone, readArchive, reportInvalidUtf8, scanLines, type ArchiveCursor } from './transcript-archive.js';
 import { openRegular } from './safe-open.js';
@@ -281,8 +281,10 @@ export class TranscriptFilesSource implements Source {
               badUtf8++;
               if (firstBad === 0) firstBad = lineNo;
             }
-            const c = candidateText(view, lineStart, nl);
-            records.push(c.cut ? { text: c.text, pos: lineNo, full: () => slice.toString('utf8') } : { text: c.text, pos: lineNo });
+            // The whole line is decoded: a full JSON.parse now costs less than proving a
+            // content cut exact (measured, issue 9), and the record keeps no reference
+            // into the read buffer, which lineBlocks reuses.
+            records.push({ text: slice.toString('utf8'), pos: lineNo });
           }
         }
         lineStart = Math.min(nl + 1, view.length);
