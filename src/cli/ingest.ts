@@ -7,10 +7,10 @@
 import { createIngestor } from '../ingest/pipeline.js';
 import { optionsHelp } from '../settings/help.js';
 import { resolveSettings } from '../settings/resolve.js';
-import { usageSettings } from '../settings/usage.js';
-import { EXIT, EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
+import { EXIT, EXIT_HELP } from './args.js';
 import { openLedger } from './open-ledger.js';
 import { onStopSignals } from './signals.js';
+import { historySetup } from './history-setup.js';
 
 export const INGEST_HELP = `Usage: clawmeter ingest [options]
 
@@ -26,16 +26,9 @@ export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = proces
     process.stdout.write(INGEST_HELP);
     return 0;
   }
-  const log = loggerFrom(values);
-  const found = resolveStateDirs(values.stateDir ?? [], env);
-  if (!found.found) {
-    throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
-  }
-  const usage = usageSettings(values);
-  const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
+  const { log, stateDirs, usage, dataDir, bar } = historySetup(values, env);
   const ledger = openLedger(dataDir, log);
-  const bar = values.progress && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
-  const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
+  const ingestor = createIngestor(ledger, () => stateDirs, { log, usage, progressBar: bar });
   const signals = onStopSignals((sig) => {
     log.info('stopping at the next batch boundary', { signal: sig });
     void ingestor.stop();
@@ -44,7 +37,7 @@ export async function ingestOnce(argv: string[], env: NodeJS.ProcessEnv = proces
     const s = await ingestor.trigger();
     const st = ingestor.stats;
     const out = {
-      stateDirs: found.stateDirs,
+      stateDirs,
       dataDir,
       result: s.result,
       interrupted: s.interrupted,

@@ -8,9 +8,9 @@ import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
 import { optionsHelp } from '../settings/help.js';
 import { resolveSettings } from '../settings/resolve.js';
-import { usageSettings } from '../settings/usage.js';
-import { EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
+import { EXIT_HELP, UsageError } from './args.js';
 import { onStopSignals } from './signals.js';
+import { historySetup } from './history-setup.js';
 
 export const LEDGER_CMD_HELP = `Usage: clawmeter ledger rebuild [options]
 
@@ -35,23 +35,16 @@ export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     process.stdout.write(LEDGER_CMD_HELP);
     return 0;
   }
-  const log = loggerFrom(values);
-  const found = resolveStateDirs(values.stateDir ?? [], env);
-  if (!found.found) {
-    throw new UsageError(`no OpenClaw state directory found (looked in ${found.looked.join(', ')}); pass --state-dir`);
-  }
-  const usage = usageSettings(values);
-  const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
+  const { log, stateDirs, usage, dataDir, bar } = historySetup(values, env);
   const { ledger, movedAside } = Ledger.replace(dataDir, { log: (level, msg, f) => log.log(level, msg, f) });
   try {
     for (const p of movedAside) log.info('old ledger kept aside', { path: p });
-    const bar = values.progress && process.stderr.isTTY && log.level !== 'silent' ? process.stderr : null;
-    const ingestor = createIngestor(ledger, () => found.stateDirs, { log, usage, progressBar: bar });
+    const ingestor = createIngestor(ledger, () => stateDirs, { log, usage, progressBar: bar });
     const signals = onStopSignals(() => void ingestor.stop());
     const s = await ingestor.trigger().finally(() => signals.dispose());
     const st = ingestor.stats;
     const out = {
-      stateDirs: found.stateDirs,
+      stateDirs,
       dataDir,
       movedAside,
       inserted: s.inserted,

@@ -7,7 +7,7 @@
  */
 import type { Ledger, TotalsRow, WindowRow } from './ledger.js';
 import type { WindowSpec } from './windows.js';
-import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
+import { addCall, callDimsKey, callFromRow, emptyTotals } from './totals.js';
 import type { HistoryCallRow } from './reads.js';
 
 export interface HistoryStep {
@@ -39,53 +39,13 @@ function* callsUpTo(ledger: Ledger, untilMs: number): Generator<CallRow> {
   }
 }
 
-function dims(c: CallRow): string {
-  return [c.agent, c.seed_kind, c.kind, c.channel, c.chat_type, c.provider, c.model, c.error_category ?? ''].join('\u0000');
-}
-
-/** Adds one call to its totals row, with the read model's rules (see Ledger.commit). */
-function addToTotals(map: Map<string, TotalsRow>, c: CallRow): void {
-  const k = dims(c);
+/** Adds one call to its totals row, with the read model's rules (totals.ts, as commits do). */
+function addToTotals(map: Map<string, TotalsRow>, row: CallRow): void {
+  const c = callFromRow(row);
+  const k = callDimsKey(c);
   let t = map.get(k);
-  if (!t) {
-    t = {
-      agent: c.agent,
-      seedKind: c.seed_kind,
-      kind: c.kind,
-      channel: c.channel,
-      chatType: c.chat_type,
-      provider: c.provider,
-      model: c.model,
-      errorCategory: c.error_category ?? '',
-      messages: 0,
-      input: 0,
-      output: 0,
-      cacheRead: 0,
-      cacheWrite: 0,
-      costUsd: 0,
-      costEstimatedUsd: 0,
-      latencyCount: 0,
-      latencySumSeconds: 0,
-      latencyBuckets: new Array(LATENCY_BUCKETS_SECONDS.length).fill(0),
-    };
-    map.set(k, t);
-  }
-  t.messages += 1;
-  t.input += c.input;
-  t.output += c.output;
-  t.cacheRead += c.cache_read;
-  t.cacheWrite += c.cache_write;
-  if (c.cost_usd !== null) {
-    t.costUsd += c.cost_usd;
-    if (c.cost_estimated) t.costEstimatedUsd += c.cost_usd;
-  }
-  if (c.latency_ms !== null) {
-    const s = c.latency_ms / 1000;
-    t.latencyCount += 1;
-    t.latencySumSeconds += s;
-    const i = LATENCY_BUCKETS_SECONDS.findIndex((b) => s <= b);
-    if (i >= 0) t.latencyBuckets[i] += 1;
-  }
+  if (!t) map.set(k, (t = emptyTotals(c)));
+  addCall(t, c);
 }
 
 /** A rolling window's running sums per provider/model (non-error calls in (T - ms, T]). */

@@ -7,8 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { FUTURE_SLACK_MS, MIN_PLAUSIBLE_TS_MS } from '../bounds.js';
-import { addCall, callDimsKey, emptyTotals } from './totals.js';
-import type { CommitCall, TotalsRow } from './types.js';
+import { addCall, callDimsKey, callFromRow, emptyTotals } from './totals.js';
+import type { StoredCallRow, TotalsRow } from './types.js';
 
 export interface Persisted {
   totals: Map<string, TotalsRow>;
@@ -75,54 +75,14 @@ export function checkTotals(db: Database.Database, p: Persisted, nowMs: number, 
   return problems;
 }
 
-interface CallRow {
-  ts_ms: number;
-  agent: string;
-  seed_kind: string;
-  kind: string;
-  channel: string;
-  chat_type: string;
-  provider: string;
-  model: string;
-  input: number;
-  output: number;
-  cache_read: number;
-  cache_write: number;
-  cost_usd: number | null;
-  cost_estimated: number;
-  stop_reason: string;
-  error_category: string | null;
-  latency_ms: number | null;
-  source: string;
-}
 
 /** Recomputes totals and meta from the calls table in one transaction; returns the new state. */
 export function rebuildTotals(db: Database.Database, nowMs: number): Persisted {
   const totals = new Map<string, TotalsRow>();
   let callRows = 0;
-  const it = db.prepare(`SELECT * FROM calls ORDER BY id`).iterate() as IterableIterator<CallRow>;
+  const it = db.prepare(`SELECT * FROM calls ORDER BY id`).iterate() as IterableIterator<StoredCallRow>;
   for (const r of it) {
-    const c: CommitCall = {
-      dedupeKey: '',
-      tsMs: r.ts_ms,
-      agent: r.agent,
-      seedKind: r.seed_kind,
-      kind: r.kind,
-      channel: r.channel,
-      chatType: r.chat_type,
-      provider: r.provider,
-      model: r.model,
-      input: r.input,
-      output: r.output,
-      cacheRead: r.cache_read,
-      cacheWrite: r.cache_write,
-      costUsd: r.cost_usd,
-      costEstimated: r.cost_estimated === 1,
-      stopReason: r.stop_reason,
-      errorCategory: r.error_category,
-      latencyMs: r.latency_ms,
-      source: r.source,
-    };
+    const c = callFromRow(r);
     const key = callDimsKey(c);
     let t = totals.get(key);
     if (!t) totals.set(key, (t = emptyTotals(c)));

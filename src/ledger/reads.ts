@@ -12,6 +12,7 @@
  * Takes a database handle, not a Ledger, so a read-only connection (a report
  * beside a running `serve`) can use it as well.
  */
+import type { StoredCallRow } from './types.js';
 import type Database from 'better-sqlite3';
 import { MIN_PLAUSIBLE_TS_MS } from '../bounds.js';
 import { QUARTER_MS, quarterOf } from './quarter-buckets.js';
@@ -40,26 +41,7 @@ const CALL_SUMS = `sum(coalesce(c.error_category, '') = '') AS messages, sum(coa
   total(c.cost_usd) AS costUsd, total(CASE WHEN c.cost_estimated = 1 THEN c.cost_usd END) AS costEstimatedUsd`;
 
 /** One call as the history replay reads it (src/ledger/history.ts). */
-export interface HistoryCallRow {
-  id: number;
-  ts_ms: number;
-  agent: string;
-  seed_kind: string;
-  kind: string;
-  channel: string;
-  chat_type: string;
-  provider: string;
-  model: string;
-  input: number;
-  output: number;
-  cache_read: number;
-  cache_write: number;
-  cost_usd: number | null;
-  cost_estimated: number;
-  stop_reason: string;
-  error_category: string | null;
-  latency_ms: number | null;
-}
+export type HistoryCallRow = StoredCallRow & { id: number };
 
 type Interval = [i: number, lo: number, hi: number];
 

@@ -4,7 +4,7 @@
  * exactly the same rules.
  */
 import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
-import type { CommitCall, TotalsRow } from './types.js';
+import type { CommitCall, StoredCallRow, TotalsRow } from './types.js';
 
 type Dims = Pick<TotalsRow, 'agent' | 'seedKind' | 'kind' | 'channel' | 'chatType' | 'provider' | 'model' | 'errorCategory'>;
 
@@ -60,4 +60,29 @@ export function addCall(t: TotalsRow, c: CommitCall): void {
     const i = LATENCY_BUCKETS_SECONDS.findIndex((b) => s <= b);
     if (i >= 0) t.latencyBuckets[i] += 1;
   }
+}
+
+/** A stored call in the form commits use, so rebuilds and replays add it by the same rules. */
+export function callFromRow(r: StoredCallRow): CommitCall {
+  return {
+    dedupeKey: '',
+    tsMs: r.ts_ms,
+    agent: r.agent,
+    seedKind: r.seed_kind,
+    kind: r.kind,
+    channel: r.channel,
+    chatType: r.chat_type,
+    provider: r.provider,
+    model: r.model,
+    input: r.input,
+    output: r.output,
+    cacheRead: r.cache_read,
+    cacheWrite: r.cache_write,
+    costUsd: r.cost_usd,
+    costEstimated: r.cost_estimated === 1,
+    stopReason: r.stop_reason,
+    errorCategory: r.error_category,
+    latencyMs: r.latency_ms,
+    source: r.source ?? '',
+  };
 }

@@ -85,3 +85,26 @@ export interface LedgerOptions {
   /** Clock for timestamp plausibility and windows (tests). */
   now?: () => number;
 }
+
+/** One row of the calls table as SQLite returns it (snake_case columns). */
+export interface StoredCallRow {
+  id?: number;
+  ts_ms: number;
+  agent: string;
+  seed_kind: string;
+  kind: string;
+  channel: string;
+  chat_type: string;
+  provider: string;
+  model: string;
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  cost_usd: number | null;
+  cost_estimated: number;
+  stop_reason: string;
+  error_category: string | null;
+  latency_ms: number | null;
+  source?: string;
+}
