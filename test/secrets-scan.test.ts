@@ -112,7 +112,10 @@ test('secrets and PII: 0 hits on every output surface', async () => {
         );
       });
       scan('/metrics gzip', zlib.gunzipSync(gz).toString(), marks, hits);
-      for (const p of ['/', '/readyz', '/healthz', '/nope', '/metrics?x=SECRET']) {
+      const om = await fetch(`${s.url}/metrics`, { headers: { ...auth, Accept: 'application/openmetrics-text; version=1.0.0' } });
+      scan('/metrics (OpenMetrics)', await om.text(), marks, hits);
+      const api = ['summary', 'series?range=30d', 'breakdown?by=agent', 'breakdown?by=channel', 'errors', 'windows', 'quota', 'auth', 'sources/health'];
+      for (const p of ['/', '/about', '/readyz', '/healthz', '/nope', '/metrics?x=SECRET', ...api.map((a) => `/api/v1/${a}`)]) {
         const r = await fetch(`${s.url}${p}`, { headers: auth });
         scan(`${p} body`, await r.text(), marks, hits);
         scan(`${p} headers`, JSON.stringify([...r.headers]), marks, hits);
@@ -136,6 +139,17 @@ test('secrets and PII: 0 hits on every output surface', async () => {
   assert.equal(ingest.status, 0, ingest.stderr);
   scan('ingest summary', ingest.stdout, marks, hits);
   scan('ingest log (debug)', maskPaths(ingest.stderr, stateDir).text, marks, hits);
+  // Reports and the backfill file read the same ledger: every output surface, scanned alike.
+  const ledgerArgs = ['--state-dir', stateDir, '--data-dir', path.join(root, 'data-ingest'), '--no-ingest'];
+  for (const args of [['report', 'daily', '--json'], ['report', 'session'], ['report', 'model', '--csv'], ['blocks'], ['status'], ['statusline']]) {
+    const r = spawnSync(process.execPath, [BIN, ...args, ...ledgerArgs], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.ok(r.status !== null && r.status !== 1 && r.status !== 2 && r.stdout.length > 0, `${args.join(' ')} ran: ${r.stderr}`);
+    scan(`${args.join(' ')} output`, r.stdout + r.stderr, marks, hits);
+  }
+  const om = path.join(root, 'backfill.om');
+  const bf = spawnSync(process.execPath, [BIN, 'backfill', '--data-dir', path.join(root, 'data-ingest'), '--instance', '127.0.0.1:9099', '--step', '1h', '--out', om], { encoding: 'utf8' });
+  assert.equal(bf.status, 0, bf.stderr);
+  scan('backfill file', fs.readFileSync(om, 'utf8'), marks, hits);
   const bad = spawnSync(process.execPath, [BIN, 'serve', '--state-dir', stateDir, '--web.config.file', path.join(root, 'nope.yml')], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   scan('web config error', bad.stderr, marks, hits);
