@@ -51,7 +51,7 @@ try {
         errorCategory: done % 50 === 0 ? 'rate_limit' : null,
         latencyMs: 1500,
         agent: `a${done % 3}`,
-        seedKind: 'main',
+        compatKind: 'main',
         kind: 'direct',
         channel: 'telegram',
         chatType: 'direct',

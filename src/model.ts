@@ -67,8 +67,8 @@ export interface GatewayLogRecord {
 /** A model call with its session context, ready to be committed to the ledger. */
 export interface LedgerCall extends ParsedCall {
   agent: string;
-  /** Session kind by the seed's rules (cron, telegram-slash, main, surface, key prefix, unknown). */
-  seedKind: string;
+  /** Session kind by the original exporter's rules (cron, telegram-slash, main, surface, key prefix, unknown). */
+  compatKind: string;
   /** Richer bounded session kind (direct, group, channel, cron, hook, subagent, ...). */
   kind: string;
   channel: string;
@@ -81,7 +81,7 @@ export interface LedgerCall extends ParsedCall {
 export interface SessionInfo {
   sessionKey: string;
   sessionId: string;
-  seedKind: string;
+  compatKind: string;
   kind: string;
   channel: string;
   chatType: string;

@@ -18,7 +18,7 @@ export function randomCalls(seed: number, n: number, prefix: string): CommitCall
       dedupeKey: `${prefix}${Math.floor(r() * 1e9) % (r() < 0.2 ? 50 : 1e9)}`,
       tsMs: base + Math.floor(r() * 3 * 86_400_000),
       agent: pick(['main', 'work']),
-      seedKind: 'main',
+      compatKind: 'main',
       kind: pick(['direct', 'cron']),
       channel: pick(['telegram', 'webchat']),
       chatType: 'direct',

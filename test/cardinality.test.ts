@@ -42,7 +42,7 @@ function call(agent: string, channel: string, model: string, o: Partial<LedgerCa
     errorCategory: null,
     latencyMs: 800,
     agent,
-    seedKind: 'main',
+    compatKind: 'main',
     kind: 'direct',
     channel,
     chatType: 'direct',
@@ -109,7 +109,7 @@ function bigLedger(root: string, size: Size): Ledger {
     const agent = `agent-${String(a).padStart(4, '0')}`;
     const rows: SessionInfo[] = [];
     for (let s = 0; s < 20; s++) {
-      rows.push({ sessionKey: `agent:${agent}:s${s}`, sessionId: `${agent}-s${s}`, seedKind: 'main', kind: 'direct', channel: `chan-${String(a * 20 + s).padStart(5, '0')}`, chatType: 'direct', updatedAtMs: NOW, active: true });
+      rows.push({ sessionKey: `agent:${agent}:s${s}`, sessionId: `${agent}-s${s}`, compatKind: 'main', kind: 'direct', channel: `chan-${String(a * 20 + s).padStart(5, '0')}`, chatType: 'direct', updatedAtMs: NOW, active: true });
     }
     ledger.commit({ sessions: { stateDir: '/state', agent, origin: 'sessions.json', rows } });
   }

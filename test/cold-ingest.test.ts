@@ -77,7 +77,7 @@ function call(i: number): CommitCall {
     errorCategory: null,
     latencyMs: null,
     agent: 'main',
-    seedKind: 'main',
+    compatKind: 'main',
     kind: 'main',
     channel: 'telegram',
     chatType: 'direct',

@@ -34,24 +34,24 @@ async function renderFixture(opts: { showAccountEmails?: boolean; demo?: boolean
 }
 
 /** Only the seed families, with the scrape duration value masked. */
-function seedOnly(text: string): string {
-  const seedNames = Object.values(METRICS).filter((d) => d.group === 'seed').map((d) => d.name);
+function compatOnly(text: string): string {
+  const compatNames = Object.values(METRICS).filter((d) => d.group === 'compat').map((d) => d.name);
   return text
     .split('\n')
-    .filter((l) => seedNames.some((n) => l.startsWith(n) || l.startsWith(`# HELP ${n} `) || l.startsWith(`# TYPE ${n} `)))
+    .filter((l) => compatNames.some((n) => l.startsWith(n) || l.startsWith(`# HELP ${n} `) || l.startsWith(`# TYPE ${n} `)))
     .map((l) => l.replace(/^(openclaw_codex_exporter_scrape_duration_ms) .*$/, '$1 <ms>'))
     .join('\n') + '\n';
 }
 
 test('seed families match the golden exposition', async () => {
-  const got = seedOnly(await renderFixture());
+  const got = compatOnly(await renderFixture());
   if (process.env.UPDATE_GOLDEN) fs.writeFileSync(GOLDEN, got);
   assert.equal(got, fs.readFileSync(GOLDEN, 'utf8'));
 });
 
 test('seed family layout: names, types and label names of the original exporter', async () => {
   const text = await renderFixture();
-  for (const d of Object.values(METRICS).filter((m) => m.group === 'seed')) {
+  for (const d of Object.values(METRICS).filter((m) => m.group === 'compat')) {
     assert.match(text, new RegExp(`^# TYPE ${d.name} ${d.type}$`, 'm'), d.name);
     for (const line of text.split('\n').filter((l) => l.startsWith(d.name + '{'))) {
       const names = [...line.matchAll(/([a-z_]+)="/g)].map((m) => m[1]);

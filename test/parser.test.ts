@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseTranscriptLine, callIdentity } from '../src/parse/transcript-line.js';
 import { categorizeError } from '../src/parse/error-category.js';
-import { seedSessionKind, seedIndexKind, sessionKindOf, channelOf, chatTypeOf } from '../src/parse/session-kind.js';
+import { compatSessionKind, compatIndexKind, sessionKindOf, channelOf, chatTypeOf } from '../src/parse/session-kind.js';
 
 function assistant(msg: Record<string, unknown>, entry: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -143,14 +143,14 @@ test('error categories', () => {
 });
 
 test('session kinds follow the original exporter, for every agent', () => {
-  assert.equal(seedSessionKind('agent:main:cron:nightly', {}), 'cron');
-  assert.equal(seedSessionKind('agent:work:cron:nightly:run:abc', {}), 'cron');
-  assert.equal(seedSessionKind('telegram:slash:12345', {}), 'telegram-slash');
-  assert.equal(seedSessionKind('agent:work:main', {}), 'main');
-  assert.equal(seedSessionKind('agent:main:telegram:direct:+15551234567', {}), 'main');
-  assert.equal(seedSessionKind('hook:abc', { origin: { surface: 'webhook' } }), 'webhook');
-  assert.equal(seedSessionKind('hook:abc', {}), 'hook');
-  assert.equal(seedIndexKind('hook:abc'), 'hook');
+  assert.equal(compatSessionKind('agent:main:cron:nightly', {}), 'cron');
+  assert.equal(compatSessionKind('agent:work:cron:nightly:run:abc', {}), 'cron');
+  assert.equal(compatSessionKind('telegram:slash:12345', {}), 'telegram-slash');
+  assert.equal(compatSessionKind('agent:work:main', {}), 'main');
+  assert.equal(compatSessionKind('agent:main:telegram:direct:+15551234567', {}), 'main');
+  assert.equal(compatSessionKind('hook:abc', { origin: { surface: 'webhook' } }), 'webhook');
+  assert.equal(compatSessionKind('hook:abc', {}), 'hook');
+  assert.equal(compatIndexKind('hook:abc'), 'hook');
 });
 
 test('richer kind, channel and chat type never leak peer ids', () => {

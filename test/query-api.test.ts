@@ -54,7 +54,7 @@ function makeCalls(seed: number, n: number, ranges: Array<[number, number]>, edg
       dedupeKey: `q${seed}-${i}`,
       tsMs: ts,
       agent: pick(AGENTS),
-      seedKind: 'main',
+      compatKind: 'main',
       kind: pick(['direct', 'group', 'cron']),
       channel: pick(CHANNELS),
       chatType: pick(['direct', 'group']),
@@ -273,7 +273,7 @@ test('privacy view: emails hashed in every row, a filter may name the public val
       stateDir: '/home/alice/.openclaw',
       agent: 'bob@example.com',
       origin: 'sessions.json',
-      rows: [{ sessionKey: 'agent:main:telegram:direct:424242', sessionId: 'sess-secret-id', seedKind: 'main', kind: 'direct', channel: 'telegram', chatType: 'direct', updatedAtMs: NOW, active: true }],
+      rows: [{ sessionKey: 'agent:main:telegram:direct:424242', sessionId: 'sess-secret-id', compatKind: 'main', kind: 'direct', channel: 'telegram', chatType: 'direct', updatedAtMs: NOW, active: true }],
     },
     auth: {
       stateDir: '/home/alice/.openclaw',

@@ -44,7 +44,7 @@ function call(i: number, iso: string, o: Partial<CommitCall> = {}): CommitCall {
     dedupeKey: `r${i}`,
     tsMs: Date.parse(iso),
     agent: 'main',
-    seedKind: 'main',
+    compatKind: 'main',
     kind: 'direct',
     channel: 'telegram',
     chatType: 'direct',

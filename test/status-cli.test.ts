@@ -24,7 +24,7 @@ function run(args: string[]) {
 
 function call(i: number, tsMs: number): CommitCall {
   return {
-    dedupeKey: `s${i}`, tsMs, agent: 'main', seedKind: 'main', kind: 'direct', channel: 'telegram', chatType: 'direct', provider: 'anthropic', model: 'claude-sonnet-4',
+    dedupeKey: `s${i}`, tsMs, agent: 'main', compatKind: 'main', kind: 'direct', channel: 'telegram', chatType: 'direct', provider: 'anthropic', model: 'claude-sonnet-4',
     input: 1000, output: 100, cacheRead: 0, cacheWrite: 0, costUsd: 0.5, costEstimated: false, stopReason: 'stop', errorCategory: null, latencyMs: null, source: 'jsonl',
   };
 }

@@ -236,7 +236,7 @@ test('sessions that left sessions.json are labelled from their trajectory sideca
   );
   fs.writeFileSync(path.join(sessions, 'gone.jsonl.deleted.2026-11-21T17-21-18.764Z'), assistantLine() + '\n');
   const r = await ingestOnce([stateDir], path.join(root, 'data'));
-  const kinds = Object.fromEntries([...r.ledger.totals()].map((t) => [t.seedKind, t.messages]));
+  const kinds = Object.fromEntries([...r.ledger.totals()].map((t) => [t.compatKind, t.messages]));
   assert.deepEqual(kinds, { main: 1, cron: 1, unknown: 1 });
   const active = r.ledger.sessions().filter((s) => s.active);
   assert.deepEqual(active.map((s) => s.sessionKey), ['agent:main:main'], 'trajectory sessions are not active sessions');

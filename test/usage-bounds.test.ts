@@ -96,7 +96,7 @@ test('three recent calls with 5e18 tokens never break the window refresh; the le
   assert.deepEqual(r.ledger.windows().map((w) => [w.window, w.messages, w.input]), [['5h', 1, 9]]);
   // A source that bypasses the parser cannot store them either.
   const call = { dedupeKey: 'x', tsMs: now, provider: 'p', model: 'm', input: 5e18, output: 0, cacheRead: 0, cacheWrite: 0, costUsd: null,
-    stopReason: 'stop', errorCategory: null, latencyMs: null, agent: 'main', seedKind: 'unknown', kind: 'unknown', channel: 'unknown',
+    stopReason: 'stop', errorCategory: null, latencyMs: null, agent: 'main', compatKind: 'unknown', kind: 'unknown', channel: 'unknown',
     chatType: 'unknown', source: 'rollout' };
   assert.deepEqual(r.ledger.commit({ calls: [call, { ...call, dedupeKey: 'y', input: Infinity }] }), { inserted: 0, duplicates: 0, rejected: 2 });
   // an out-of-bounds cost estimate is dropped, the call kept

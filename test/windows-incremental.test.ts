@@ -69,7 +69,7 @@ test('incremental windows equal the full query on random data and moving clocks'
         errorCategory: null,
         latencyMs: null,
         agent: 'main',
-        seedKind: 'unknown',
+        compatKind: 'unknown',
         kind: 'unknown',
         channel: 'unknown',
         chatType: 'unknown',

@@ -16,7 +16,7 @@ export function callLabeler(
   if (!info && ctx.sessionKey && ctx.sessionId) info = sessionInfoFromEntry(ctx.sessionKey, { sessionId: ctx.sessionId }) ?? undefined;
   const labels = {
     agent: ctx.agent,
-    seedKind: info?.seedKind ?? 'unknown',
+    compatKind: info?.compatKind ?? 'unknown',
     kind: info?.kind ?? 'unknown',
     channel: info?.channel ?? 'unknown',
     chatType: info?.chatType ?? 'unknown',
@@ -46,7 +46,7 @@ export function callLabeler(
       errorCategory: c.errorCategory,
       latencyMs: c.latencyMs,
       agent: labels.agent,
-      seedKind: labels.seedKind,
+      compatKind: labels.compatKind,
       kind: labels.kind,
       channel: labels.channel,
       chatType: labels.chatType,

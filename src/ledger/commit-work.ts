@@ -92,7 +92,7 @@ export class CommitWork {
         c.dedupeKey,
         c.tsMs,
         c.agent,
-        c.seedKind,
+        c.compatKind,
         c.kind,
         c.channel,
         c.chatType,

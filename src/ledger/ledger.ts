@@ -28,6 +28,7 @@ import { Snapshots } from './snapshots.js';
 import { CommitWork, type CommitStatements } from './commit-work.js';
 import type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
+import { withCompatKind } from './totals.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
@@ -145,7 +146,7 @@ export class Ledger implements CursorReader {
       this.cursorMap.set(r.key, JSON.parse(r.value) as Cursor);
     }
     for (const r of this.db.prepare(`SELECT dims, row_json FROM totals`).all() as Array<{ dims: string; row_json: string }>) {
-      this.totalsMap.set(r.dims, JSON.parse(r.row_json) as TotalsRow);
+      this.totalsMap.set(r.dims, withCompatKind(JSON.parse(r.row_json) as TotalsRow));
     }
     const meta = this.db.prepare(`SELECT key, value FROM meta WHERE key IN ('last_call_ms', 'call_rows')`).all() as Array<{
       key: string;

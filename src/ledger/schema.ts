@@ -13,6 +13,10 @@ import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
 /** 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts. */
 export const SCHEMA_VERSION = 2;
 
+/**
+ * The ledger's tables. `calls.seed_kind` holds a call's compatKind (the original
+ * exporter's session kind); the column keeps the name existing ledgers have.
+ */
 const DDL = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS calls (

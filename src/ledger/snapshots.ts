@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { SessionInfo } from '../model.js';
 import type { AuthRow, CommitBatch, QuotaRow, SessionRow } from './types.js';
+import { withCompatKind } from './totals.js';
 
 export function originKey(o: { stateDir: string; agent: string; origin: string }): string {
   return `${o.stateDir}\u0000${o.agent}\u0000${o.origin}`;
@@ -43,13 +44,13 @@ export class Snapshots {
       origin_key: string;
       rows_json: string;
     }>) {
-      const rows = JSON.parse(r.rows_json);
+      const rows = r.kind === 'sessions' ? (JSON.parse(r.rows_json) as SessionRow[]).map(withCompatKind) : JSON.parse(r.rows_json);
       if (r.kind === 'sessions') this.sessionRows.set(r.origin_key, rows);
       else if (r.kind === 'auth') this.authRows.set(r.origin_key, rows);
       else if (r.kind === 'quota') this.quotaRows.set(r.origin_key, rows);
     }
     for (const r of db.prepare(`SELECT map_key, info_json FROM session_ids`).all() as Array<{ map_key: string; info_json: string }>) {
-      this.sessionById.set(r.map_key, JSON.parse(r.info_json) as SessionInfo);
+      this.sessionById.set(r.map_key, withCompatKind(JSON.parse(r.info_json) as SessionInfo));
     }
   }
 

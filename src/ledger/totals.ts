@@ -6,10 +6,10 @@
 import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
 import type { CommitCall, StoredCallRow, TotalsRow } from './types.js';
 
-type Dims = Pick<TotalsRow, 'agent' | 'seedKind' | 'kind' | 'channel' | 'chatType' | 'provider' | 'model' | 'errorCategory'>;
+type Dims = Pick<TotalsRow, 'agent' | 'compatKind' | 'kind' | 'channel' | 'chatType' | 'provider' | 'model' | 'errorCategory'>;
 
 export function dimsKey(c: Dims): string {
-  return `${c.agent}\u0000${c.seedKind}\u0000${c.kind}\u0000${c.channel}\u0000${c.chatType}\u0000${c.provider}\u0000${c.model}\u0000${c.errorCategory}`;
+  return `${c.agent}\u0000${c.compatKind}\u0000${c.kind}\u0000${c.channel}\u0000${c.chatType}\u0000${c.provider}\u0000${c.model}\u0000${c.errorCategory}`;
 }
 
 export function callDimsKey(c: CommitCall): string {
@@ -19,7 +19,7 @@ export function callDimsKey(c: CommitCall): string {
 export function emptyTotals(c: CommitCall): TotalsRow {
   return {
     agent: c.agent,
-    seedKind: c.seedKind,
+    compatKind: c.compatKind,
     kind: c.kind,
     channel: c.channel,
     chatType: c.chatType,
@@ -68,7 +68,7 @@ export function callFromRow(r: StoredCallRow): CommitCall {
     dedupeKey: '',
     tsMs: r.ts_ms,
     agent: r.agent,
-    seedKind: r.seed_kind,
+    compatKind: r.seed_kind,
     kind: r.kind,
     channel: r.channel,
     chatType: r.chat_type,
@@ -85,4 +85,18 @@ export function callFromRow(r: StoredCallRow): CommitCall {
     latencyMs: r.latency_ms,
     source: r.source ?? '',
   };
+}
+
+/**
+ * Ledgers written before the "compat" naming stored the original exporter's
+ * session kind as `seedKind` in their JSON rows (totals, session rows); reading
+ * one renames the field, so old ledgers keep their labels.
+ */
+export function withCompatKind<T extends { compatKind?: string }>(row: T): T {
+  const legacy = row as T & { seedKind?: string };
+  if (legacy.compatKind === undefined && legacy.seedKind !== undefined) {
+    legacy.compatKind = legacy.seedKind;
+    delete legacy.seedKind;
+  }
+  return row;
 }

@@ -6,7 +6,7 @@ import type { AuthProfileInfo, Cursor, LedgerCall, QuotaObservation, SessionInfo
 /** Aggregated totals for one combination of dimensions. */
 export interface TotalsRow {
   agent: string;
-  seedKind: string;
+  compatKind: string;
   kind: string;
   channel: string;
   chatType: string;

@@ -39,8 +39,8 @@ export interface MetricDef {
   unit: MetricUnit;
   help: string;
   labels: readonly string[];
-  /** seed: the original exporter's families (names, types and labels kept). */
-  group: 'seed' | 'usage' | 'quota' | 'auth' | 'sessions' | 'self';
+  /** compat: the original exporter's families (names, types and labels kept). */
+  group: 'compat' | 'usage' | 'quota' | 'auth' | 'sessions' | 'self';
   view: MetricView;
   /** OpenTelemetry instrument name (the OTLP exporter's), or null when not exported there */
   otel: string | null;
@@ -61,25 +61,25 @@ function def(
 
 export const METRICS = {
   // ---- the original exporter's families (contract) --------------------------
-  codexMessages: def('seed', '1', null, 'totals', 'openclaw_codex_messages_total', 'counter', ['model', 'provider', 'session_kind'],
+  codexMessages: def('compat', '1', null, 'totals', 'openclaw_codex_messages_total', 'counter', ['model', 'provider', 'session_kind'],
     'Model calls that completed (any stop reason but error), from the clawmeter ledger'),
-  codexInputTokens: def('seed', 'tokens', null, 'totals', 'openclaw_codex_input_tokens_total', 'counter', ['model', 'provider'],
+  codexInputTokens: def('compat', 'tokens', null, 'totals', 'openclaw_codex_input_tokens_total', 'counter', ['model', 'provider'],
     'Non-cached input tokens of completed model calls'),
-  codexOutputTokens: def('seed', 'tokens', null, 'totals', 'openclaw_codex_output_tokens_total', 'counter', ['model', 'provider'],
+  codexOutputTokens: def('compat', 'tokens', null, 'totals', 'openclaw_codex_output_tokens_total', 'counter', ['model', 'provider'],
     'Output tokens of completed model calls'),
-  codexCacheReadTokens: def('seed', 'tokens', null, 'totals', 'openclaw_codex_cache_read_tokens_total', 'counter', ['model', 'provider'],
+  codexCacheReadTokens: def('compat', 'tokens', null, 'totals', 'openclaw_codex_cache_read_tokens_total', 'counter', ['model', 'provider'],
     'Prompt-cache read tokens of completed model calls'),
-  codexCacheWriteTokens: def('seed', 'tokens', null, 'totals', 'openclaw_codex_cache_write_tokens_total', 'counter', ['model', 'provider'],
+  codexCacheWriteTokens: def('compat', 'tokens', null, 'totals', 'openclaw_codex_cache_write_tokens_total', 'counter', ['model', 'provider'],
     'Prompt-cache write tokens of completed model calls'),
-  codexErrors: def('seed', '1', null, 'totals', 'openclaw_codex_message_errors_total', 'counter', ['model', 'provider', 'reason'],
+  codexErrors: def('compat', '1', null, 'totals', 'openclaw_codex_message_errors_total', 'counter', ['model', 'provider', 'reason'],
     'Model calls that ended with stopReason error, by bounded error category'),
-  codexActiveSessions: def('seed', '1', null, 'sessions', 'openclaw_codex_active_sessions', 'gauge', ['kind'],
+  codexActiveSessions: def('compat', '1', null, 'sessions', 'openclaw_codex_active_sessions', 'gauge', ['kind'],
     'Sessions currently listed in the session index, by session kind'),
-  codexLastRun: def('seed', 'seconds', 'openclaw.last_call.timestamp', 'lastCall', 'openclaw_codex_last_run_timestamp', 'gauge', [],
+  codexLastRun: def('compat', 'seconds', 'openclaw.last_call.timestamp', 'lastCall', 'openclaw_codex_last_run_timestamp', 'gauge', [],
     'Unix time in seconds of the newest model call in the ledger'),
-  codexOauthExpiry: def('seed', 'seconds', null, 'auth', 'openclaw_codex_oauth_expiry_seconds', 'gauge', ['account', 'plan', 'provider'],
+  codexOauthExpiry: def('compat', 'seconds', null, 'auth', 'openclaw_codex_oauth_expiry_seconds', 'gauge', ['account', 'plan', 'provider'],
     'Seconds until the auth profile credential expires (0 when expired)'),
-  codexScrapeDuration: def('seed', 'ms', null, 'scrape', 'openclaw_codex_exporter_scrape_duration_ms', 'gauge', [],
+  codexScrapeDuration: def('compat', 'ms', null, 'scrape', 'openclaw_codex_exporter_scrape_duration_ms', 'gauge', [],
     'Milliseconds spent rendering this scrape (kept under its original name for compatibility)'),
 
   // ---- usage: counters from the ledger, by agent and channel -----------------

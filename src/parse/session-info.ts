@@ -4,7 +4,7 @@
  * chat type from the key and entry. Pure: sources and the ingest cycle both call it.
  */
 import type { SessionInfo } from '../model.js';
-import { channelOf, chatTypeOf, seedSessionKind, sessionKindOf } from './session-kind.js';
+import { channelOf, chatTypeOf, compatSessionKind, sessionKindOf } from './session-kind.js';
 
 function asRecord(v: unknown): Record<string, unknown> | null {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
@@ -17,7 +17,7 @@ export function sessionInfoFromEntry(key: string, entry: unknown, active = true)
   return {
     sessionKey: key,
     sessionId: e.sessionId,
-    seedKind: seedSessionKind(key, e),
+    compatKind: compatSessionKind(key, e),
     kind: sessionKindOf(key, e),
     channel: channelOf(key, e),
     chatType: chatTypeOf(key, e),

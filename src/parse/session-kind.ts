@@ -31,7 +31,7 @@ function splitAgentKey(key: string): [string | null, string] {
  * The original exporter's session kind: cron, telegram-slash, main, the origin
  * surface, or the key's first segment; here for every agent, not only "main".
  */
-export function seedSessionKind(key: string, entry: unknown): string {
+export function compatSessionKind(key: string, entry: unknown): string {
   const lower = key.toLowerCase();
   const [agent, rest] = splitAgentKey(lower);
   if (agent !== null && rest.startsWith('cron:')) return 'cron';
@@ -45,7 +45,7 @@ export function seedSessionKind(key: string, entry: unknown): string {
 }
 
 /** The seed's kind for active_sessions, which used the key only (no origin surface). */
-export function seedIndexKind(key: string): string {
+export function compatIndexKind(key: string): string {
   const lower = key.toLowerCase();
   const [agent, rest] = splitAgentKey(lower);
   if (agent !== null && rest.startsWith('cron:')) return 'cron';

@@ -6,7 +6,7 @@
  * time and the seconds until each auth profile expires.
  */
 import type { TotalsRow } from '../../ledger/ledger.js';
-import { seedIndexKind } from '../../parse/session-kind.js';
+import { compatIndexKind } from '../../parse/session-kind.js';
 import { foldersOf } from '../../labeling/fold.js';
 import { accountLabel, scrub } from '../../labeling/privacy.js';
 import { add, list, max, type Acc } from '../accumulate.js';
@@ -25,7 +25,7 @@ export function compatCounterFamilies(totals: Iterable<TotalsRow>, fold: (m: str
       add(errors, { model, provider, reason: t.errorCategory }, t.messages);
       continue;
     }
-    add(messages, { model, provider, session_kind: t.seedKind }, t.messages);
+    add(messages, { model, provider, session_kind: t.compatKind }, t.messages);
     const pm = { model, provider };
     add(tok.input, pm, t.input);
     add(tok.output, pm, t.output);
@@ -51,7 +51,7 @@ export function lastRunFamily(lastCallMs: number | null): MetricFamily {
 export function compatStableFamilies(input: CollectInput): MetricFamily[] {
   const ledger = input.ledger;
   const kinds: Acc = new Map();
-  for (const sess of ledger.activeSessions()) add(kinds, { kind: seedIndexKind(sess.sessionKey) }, 1);
+  for (const sess of ledger.activeSessions()) add(kinds, { kind: compatIndexKind(sess.sessionKey) }, 1);
   return [
     ...compatCounterFamilies(input.totals, foldersOf((k) => ledger.get(k)).model, input.startMs),
     family(METRICS.codexActiveSessions, list(kinds)),
