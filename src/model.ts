@@ -203,36 +203,26 @@ export type SourceBatch =
       linesRead: number;
       filesRead: number;
     }
-  | {
-      kind: 'sessions';
+  | ({
+      /** The latest list of one origin (a session index, an auth store, a quota report): replaces the previous one. */
+      kind: 'snapshot';
       stateDir: string;
       agent: string;
       /** Which store the list comes from (replaces the previous list of the same origin). */
       origin: string;
-      sessions: SessionInfo[];
       cursors: Array<[string, Cursor | null]>;
-    }
-  | {
-      kind: 'auth';
-      stateDir: string;
-      agent: string;
-      origin: string;
-      profiles: AuthProfileInfo[];
-      cursors: Array<[string, Cursor | null]>;
-    }
+    } & Snapshot)
   | {
       /** Persisted state of a source that is not tied to an input (e.g. derived state). */
       kind: 'state';
       cursors: Array<[string, Cursor | null]>;
-    }
-  | {
-      kind: 'quota';
-      stateDir: string;
-      agent: string;
-      origin: string;
-      observations: QuotaObservation[];
-      cursors: Array<[string, Cursor | null]>;
     };
+
+/** What a snapshot batch holds: one kind of non-call state, as a whole list. */
+export type Snapshot =
+  | { of: 'sessions'; rows: SessionInfo[] }
+  | { of: 'auth'; rows: AuthProfileInfo[] }
+  | { of: 'quota'; rows: QuotaObservation[] };
 
 /** Read access to persisted cursors, given to sources. */
 export interface CursorReader {

@@ -355,26 +355,14 @@ export class Ingestor {
         this.parseInto(batch, this.stagedCalls);
         return this.flush();
       }
-      case 'sessions':
-        this.ledger.commit({
-          sessions: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.sessions },
-          cursors: batch.cursors,
-        });
+      case 'snapshot': {
+        // One kind for sessions, auth and quota: the ledger's snapshot module keeps each by origin.
+        const snap = { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin };
+        this.ledger.commit({ [batch.of]: { ...snap, rows: batch.rows }, cursors: batch.cursors });
         return { inserted: 0, duplicates: 0 };
-      case 'auth':
-        this.ledger.commit({
-          auth: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.profiles },
-          cursors: batch.cursors,
-        });
-        return { inserted: 0, duplicates: 0 };
+      }
       case 'state':
         this.ledger.commit({ cursors: batch.cursors });
-        return { inserted: 0, duplicates: 0 };
-      case 'quota':
-        this.ledger.commit({
-          quota: { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin, rows: batch.observations },
-          cursors: batch.cursors,
-        });
         return { inserted: 0, duplicates: 0 };
     }
   }

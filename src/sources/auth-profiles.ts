@@ -105,11 +105,12 @@ export class AuthProfilesFileSource implements Source {
       stateNow.state === 'changed' ? stateNow.value : null,
     );
     yield {
-      kind: 'auth',
+      kind: 'snapshot',
+      of: 'auth',
       stateDir: this.agent.stateDir,
       agent: this.agent.agent,
       origin: 'auth-profiles.json',
-      profiles,
+      rows: profiles,
       cursors: [
         [storeKey, storeNow.state === 'changed' ? storeNow.cursor : null],
         [stateKey, stateNow.state === 'changed' ? stateNow.cursor : null],

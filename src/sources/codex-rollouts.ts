@@ -225,11 +225,12 @@ export class CodexRolloutsSource implements Source {
     const hash = shortHash(JSON.stringify(observations));
     if (prev?.hash === hash || (!prev && observations.length === 0)) return null;
     return {
-      kind: 'quota',
+      kind: 'snapshot',
+      of: 'quota',
       stateDir: this.agent.stateDir,
       agent: this.agent.agent,
       origin: ROLLOUT_ORIGIN,
-      observations,
+      rows: observations,
       cursors: [[key, observations.length === 0 ? null : { hash }]],
     };
   }

@@ -391,7 +391,7 @@ export class QuotaPoller {
       for (const [provider, s] of [...status.entries()].sort()) {
         observations.push({ provider, limit: REFRESH_LIMIT, window: '', windowMinutes: 0, usedRatio: s.ok ? 1 : 0, resetsAtMs: null, observedAtMs: s.at, plan: null });
       }
-      yield { kind: 'quota', stateDir, agent, origin: POLL_ORIGIN, observations, cursors: [] };
+      yield { kind: 'snapshot', of: 'quota', stateDir, agent, origin: POLL_ORIGIN, rows: observations, cursors: [] };
       this.emitted.set(agentKey, version); // only once the batch committed
     }
   }

@@ -25,10 +25,10 @@ export class SessionIndexSource implements Source {
     const file = this.file();
     const key = `index:${file}`;
     const r = readJsonIfChanged(file, key, ctx);
-    const base = { kind: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sessions.json' };
+    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sessions.json' };
     if (r.state === 'missing') {
       // Gone (e.g. moved by the SQLite migration): the index no longer lists sessions.
-      if (r.hadCursor) yield { ...base, sessions: [], cursors: [[key, null]] };
+      if (r.hadCursor) yield { ...base, rows: [], cursors: [[key, null]] };
       return;
     }
     if (r.state !== 'changed') return;
@@ -42,7 +42,7 @@ export class SessionIndexSource implements Source {
       const info = sessionInfoFromEntry(k, v);
       if (info) sessions.push(info);
     }
-    yield { ...base, sessions, cursors: [[key, r.cursor]] };
+    yield { ...base, rows: sessions, cursors: [[key, r.cursor]] };
   }
 }
 
@@ -83,7 +83,7 @@ export class TrajectoryKeysSource implements Source {
       if (info && info.sessionId === m[1]) sessions.push(info);
     }
     if (cursors.length === 0) return;
-    yield { kind: 'sessions', stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'trajectory', sessions, cursors };
+    yield { kind: 'snapshot', of: 'sessions', stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'trajectory', rows: sessions, cursors };
   }
 }
 

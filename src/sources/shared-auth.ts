@@ -100,7 +100,7 @@ export class SharedAuthSource implements Source {
     }
     const rows = (profiles ?? []).map((p) => ({ ...p, store: 'shared' as const }));
     const h = createHash('sha1').update(JSON.stringify([from, rows])).digest('base64url');
-    const base = { kind: 'auth' as const, stateDir: this.stateDir, origin: 'shared' };
+    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.stateDir, origin: 'shared' };
     const cursor: SharedCursor = { sig, h, agents };
     const batches: SourceBatch[] = [];
     if (!prev && rows.length === 0) {
@@ -108,12 +108,12 @@ export class SharedAuthSource implements Source {
       return;
     }
     if (!prev || prev.h !== h) {
-      for (const agent of agents) batches.push({ ...base, agent, profiles: rows, cursors: [] });
+      for (const agent of agents) batches.push({ ...base, agent, rows, cursors: [] });
     } else {
-      for (const agent of agents) if (!prev.agents.includes(agent)) batches.push({ ...base, agent, profiles: rows, cursors: [] });
+      for (const agent of agents) if (!prev.agents.includes(agent)) batches.push({ ...base, agent, rows, cursors: [] });
     }
     // Agents that went away lose their copy of the shared store.
-    for (const agent of prev?.agents ?? []) if (!agents.includes(agent)) batches.push({ ...base, agent, profiles: [], cursors: [] });
+    for (const agent of prev?.agents ?? []) if (!agents.includes(agent)) batches.push({ ...base, agent, rows: [], cursors: [] });
     if (batches.length === 0) {
       yield { kind: 'state', cursors: [[key, cursor]] };
       return;

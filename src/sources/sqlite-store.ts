@@ -158,9 +158,9 @@ export class SqliteStoreSource implements Source {
   private *sessions(db: Database.Database, schema: StoreSchema, ctx: PollContext, force: boolean): Iterable<SourceBatch> {
     const key = `sqlite-sessions:${this.file()}`;
     const prev = ctx.cursors.get(key) as { sig: string; h: string } | undefined;
-    const base = { kind: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
     if (schema.layout === 'none') {
-      if (prev) yield { ...base, sessions: [], cursors: [[key, null]] };
+      if (prev) yield { ...base, rows: [], cursors: [[key, null]] };
       return;
     }
     const sig = metadataSignature(db, schema);
@@ -172,21 +172,21 @@ export class SqliteStoreSource implements Source {
       if (prev.sig !== sig) yield this.emptyBatch([[key, { sig, h }]], this.file());
       return;
     }
-    yield { ...base, sessions, cursors: [[key, { sig, h }]] };
+    yield { ...base, rows: sessions, cursors: [[key, { sig, h }]] };
   }
 
   private *auth(db: Database.Database, schema: StoreSchema, ctx: PollContext): Iterable<SourceBatch> {
     const key = `sqlite-auth:${this.file()}`;
     const prev = ctx.cursors.get(key) as { h: string } | undefined;
     const profiles = readAuth(db, schema, ctx, this.file());
-    const base = { kind: 'auth' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
     if (profiles === null) {
-      if (prev) yield { ...base, profiles: [], cursors: [[key, null]] };
+      if (prev) yield { ...base, rows: [], cursors: [[key, null]] };
       return;
     }
     const h = hashOf(profiles);
     if (prev && prev.h === h) return;
-    yield { ...base, profiles, cursors: [[key, { h }]] };
+    yield { ...base, rows: profiles, cursors: [[key, { h }]] };
   }
 
   // ---- transcript_events (archives inside the store: sqlite/archives.ts) ------
@@ -374,8 +374,8 @@ export class SqliteStoreSource implements Source {
     const base = { stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
     const sk = `sqlite-sessions:${file}`;
     const ak = `sqlite-auth:${file}`;
-    if (ctx.cursors.get(sk)) yield { kind: 'sessions', ...base, sessions: [], cursors: [[sk, null]] };
-    if (ctx.cursors.get(ak)) yield { kind: 'auth', ...base, profiles: [], cursors: [[ak, null]] };
+    if (ctx.cursors.get(sk)) yield { kind: 'snapshot', of: 'sessions', ...base, rows: [], cursors: [[sk, null]] };
+    if (ctx.cursors.get(ak)) yield { kind: 'snapshot', of: 'auth', ...base, rows: [], cursors: [[ak, null]] };
     const stale: Array<[string, Cursor | null]> = [];
     for (const p of [sessionCursorPrefix(file), `sqlite-archive:${file}#`, `sqlite-cold:${file}#`]) {
       for (const k of ctx.cursors.keysWithPrefix(p)) stale.push([k, null]);
