@@ -14,6 +14,7 @@
  * Opened like the agent stores (read-only, WAL-aware, short busy timeout, closed at
  * once); tables and columns are probed, never assumed from a schema version.
  */
+import { fileSignature } from './sqlite/cursors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -41,18 +42,10 @@ export interface StateDbView {
   registry: RegisteredDatabase[];
 }
 
-/** Signature of a SQLite file and its WAL: unchanged means nothing committed since. */
+/** Signature of a SQLite file and its WAL (sqlite/cursors.ts); null when the file is not there. */
 export function dbSignature(file: string): string | null {
   try {
-    const s = fs.statSync(file, { bigint: true });
-    let wal = '-';
-    try {
-      const w = fs.statSync(`${file}-wal`, { bigint: true });
-      if (w.size > 0n) wal = `${w.ino}:${w.size}:${w.mtimeNs}`;
-    } catch {
-      // no WAL
-    }
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}|${wal}`;
+    return fileSignature(file).sig;
   } catch {
     return null;
   }
