@@ -29,6 +29,12 @@ function call(i: number, tsMs: number): CommitCall {
   };
 }
 
+/** `t`, or just after today's UTC midnight when `t` would fall on yesterday (a run shortly after midnight). */
+function todayOr(t: number, now: number, i: number): number {
+  const midnight = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+  return t >= midnight ? t : Math.min(now - i, midnight + (4 - i) * 1000);
+}
+
 function ledgerWith(o: { calls?: boolean; usedRatio?: number; expiresInMs?: number }): string {
   const dataDir = path.join(tmpDir(), 'data');
   const now = Date.now();
@@ -36,7 +42,7 @@ function ledgerWith(o: { calls?: boolean; usedRatio?: number; expiresInMs?: numb
   const quota: QuotaObservation[] =
     o.usedRatio === undefined ? [] : [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: o.usedRatio, resetsAtMs: now + 2 * H, observedAtMs: now - 60_000, plan: 'max' }];
   l.commit({
-    calls: o.calls === false ? [] : [call(1, now - 2 * H), call(2, now - H), call(3, now - 60_000)],
+    calls: o.calls === false ? [] : [call(1, todayOr(now - 2 * H, now, 3)), call(2, todayOr(now - H, now, 2)), call(3, todayOr(now - 60_000, now, 1))],
     quota: { stateDir: '/s', agent: 'main', origin: 'test', rows: quota },
     auth: {
       stateDir: '/s', agent: 'main', origin: 'auth-profiles.json',

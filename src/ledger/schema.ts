@@ -57,6 +57,14 @@ export function isCorruption(err: unknown): boolean {
   return typeof code === 'string' && /^SQLITE_(CORRUPT|NOTADB|FORMAT|IOERR_SHORT_READ)/.test(code);
 }
 
+function hasWal(file: string): boolean {
+  try {
+    return fs.statSync(`${file}-wal`).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Cheap checks on the raw file before SQLite sees it (SQLite would happily treat an empty file as new). */
 function checkFile(file: string): void {
   let st: fs.Stats;
@@ -80,7 +88,9 @@ function checkFile(file: string): void {
   const pageSize = raw === 1 ? 65536 : raw;
   const pages = head.readUInt32BE(28);
   // The in-header page count is valid when the change counters agree (SQLite >= 3.7.0).
-  if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && st.size < pages * pageSize) {
+  // With a non-empty WAL beside it the main file may legitimately be short (a crash
+  // mid-checkpoint): SQLite recovers from the WAL, so only a WAL-less file is truncated.
+  if (pages > 0 && head.readUInt32BE(24) === head.readUInt32BE(92) && st.size < pages * pageSize && !hasWal(file)) {
     throw new LedgerUnavailable(file, `the file is truncated (${st.size} of ${pages * pageSize} bytes)`);
   }
 }
