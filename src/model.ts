@@ -36,6 +36,27 @@ export interface CallAlias {
 }
 
 /** What a trace needs of a call beyond the counting rules (src/parse/span-facts.ts; no content, ids only as hashes). */
+/** The end of a tool execution (a transcript toolResult line), for `openclaw.tool.execution` spans. */
+export interface ToolResultFact {
+  /** 16 hex digits of SHA-256 over the session and tool call id: the identity, never exported raw */
+  key: string;
+  sessionHash: string;
+  tsMs: number;
+  toolName: string;
+  isError: boolean;
+}
+
+/**
+ * Opt-in content (otel.captureContent sub-keys) kept for span export: already cut and
+ * redacted; only ever created when the matching sub-key is true.
+ */
+export interface ContentFact {
+  /** the call identity (output_messages) or the tool result key (tool_inputs, tool_outputs) */
+  key: string;
+  kind: 'output_messages' | 'tool_inputs' | 'tool_outputs';
+  text: string;
+}
+
 export interface SpanFact {
   dedupeKey: string;
   /** 16 hex digits of SHA-256 over the session id (or the input): groups calls into runs, never exported raw */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
+import type { CaptureSwitches } from '../ingest/content-capture.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../metrics/process.js';
 import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
@@ -154,7 +155,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')), log);
       log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
     }
-    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails) });
+    // Content for span export is kept only while span export is on and the matching sub-key is true.
+    const capture = otel.enabled && otel.signals.traces && !demo ? otel.captureContent : undefined;
+    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails), capture });
   } catch (err) {
     ledger?.close();
     await server.close();
@@ -210,7 +213,7 @@ interface App {
 function assemble(
   ledger: Ledger,
   stateDirs: string[],
-  o: { demo: boolean; usage: UsageSettings; log: Logger; maxSeries: number; showAccountEmails: boolean },
+  o: { demo: boolean; usage: UsageSettings; log: Logger; maxSeries: number; showAccountEmails: boolean; capture?: CaptureSwitches },
 ): App {
   // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
   if (o.usage.poll && o.demo) o.log.warn('--poll-quota ignored in DEMO mode');
@@ -223,6 +226,7 @@ function assemble(
     log: o.log,
     usage: o.usage,
     extraSources: () => (poller ? [poller.source()] : []),
+    capture: o.capture,
   });
   const processMetrics = new ProcessMetrics();
   processMetrics.start();

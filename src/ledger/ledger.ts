@@ -23,6 +23,7 @@ import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock, privateDir } from './lock.js';
 import { CallAliasTable } from './call-aliases.js';
 import { SpanStore } from './spans.js';
+import { carryOverExportMarks, type CarriedMarks } from './span-exports.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
 import { CommitWork, type CommitStatements } from './commit-work.js';
@@ -32,7 +33,9 @@ import { withCompatKind } from './totals.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
+import { RunDurations, type RunDurationRow } from './run-durations.js';
 
+export type { RunDurationRow } from './run-durations.js';
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
 
@@ -45,6 +48,7 @@ export class Ledger implements CursorReader {
   private snaps: Snapshots;
   private readonly failedRuns: FailedRunTable;
   private readonly aliases: CallAliasTable;
+  private readonly runs: RunDurations;
   /** Span facts and the OTLP export's bookkeeping (spans.ts). */
   readonly spans: SpanStore;
   private buckets: WindowBuckets;
@@ -87,6 +91,7 @@ export class Ledger implements CursorReader {
     this.failedRuns = new FailedRunTable(db);
     this.aliases = new CallAliasTable(db);
     this.spans = new SpanStore(db);
+    this.runs = new RunDurations(db);
     this.buckets = new WindowBuckets(db, this.now);
     this.load();
   }
@@ -115,9 +120,11 @@ export class Ledger implements CursorReader {
   /**
    * `clawmeter ledger rebuild`: under the writer lock, moves the current ledger file
    * (and its -wal/-shm) aside as `ledger.sqlite.broken-<timestamp>` and opens a new,
-   * empty ledger in its place. Returns the ledger and the paths moved aside.
+   * empty ledger in its place, with what the OTLP export had sent carried over from
+   * the old file when it can still be read (`carried`; else `carryError`). Returns the
+   * ledger and the paths moved aside.
    */
-  static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[] } {
+  static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[]; carried: CarriedMarks | null; carryError?: string } {
     privateDir(dataDir);
     const file = path.join(dataDir, LEDGER_FILE);
     const lock = WriterLock.acquire(dataDir);
@@ -133,7 +140,16 @@ export class Ledger implements CursorReader {
         movedAside.push(to);
       }
       db = openLedgerFile(file, (opts.now ?? Date.now)());
-      return { ledger: new Ledger(file, db, lock, opts), movedAside };
+      let carried: CarriedMarks | null = null;
+      let carryError: string | undefined;
+      if (movedAside.length > 0 && movedAside[0] === `${file}.broken-${stamp}`) {
+        try {
+          carried = carryOverExportMarks(db, movedAside[0]);
+        } catch (err) {
+          carryError = (err as Error).message.split('\n')[0];
+        }
+      }
+      return { ledger: new Ledger(file, db, lock, opts), movedAside, carried, ...(carryError ? { carryError } : {}) };
     } catch (err) {
       db?.close();
       lock.release();
@@ -210,12 +226,13 @@ export class Ledger implements CursorReader {
       work.insertCalls(batch.calls ?? []);
       const steps = work.finishCalls(batch.cursors);
       while (!steps.next().done);
-      publishSnapshots = this.finishWork(batch);
+      publishSnapshots = this.finishWork(batch, work);
     });
     try {
       run();
     } catch (err) {
       this.failedRuns.discard();
+      this.runs.discard();
       throw err;
     }
     return this.publish(work, batch, publishSnapshots);
@@ -243,11 +260,12 @@ export class Ledger implements CursorReader {
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        publishSnapshots = this.finishWork(batch);
+        publishSnapshots = this.finishWork(batch, work);
         this.db.exec('COMMIT');
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.failedRuns.discard();
+        this.runs.discard();
         throw err;
       }
     } finally {
@@ -271,16 +289,22 @@ export class Ledger implements CursorReader {
   }
 
   /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
-  private finishWork(batch: CommitBatch): () => void {
+  private finishWork(batch: CommitBatch, work: CommitWork): () => void {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
-    if (batch.spans) this.spans.add(batch.spans);
+    if (batch.spans) {
+      this.spans.add(batch.spans);
+      if (work.added.length > 0) this.runs.add(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])));
+    }
+    if (batch.toolResults) this.spans.tools.add(batch.toolResults);
+    if (batch.content) this.spans.content.add(batch.content);
     return publishSnapshots;
   }
 
   /** The transaction committed: publish to the read model. */
   private publish(work: CommitWork, batch: CommitBatch, publishSnapshots: () => void): CommitResult {
     this.failedRuns.publish();
+    this.runs.publish();
     for (const [key, t] of work.deltas) this.totalsMap.set(key, t);
     for (const c of work.added) this.buckets.add(c);
     this.callRows += work.inserted;
@@ -341,6 +365,11 @@ export class Ledger implements CursorReader {
   /** Turns that never reached a model, by agent, channel and category. */
   failedRunTotals(): FailedRunTotal[] {
     return this.failedRuns.totals();
+  }
+
+  /** Run (user turn) durations by agent, channel, provider and model (run-durations.ts). */
+  runDurations(): RunDurationRow[] {
+    return this.runs.totals();
   }
 
   authProfiles(): AuthRow[] {

@@ -9,9 +9,13 @@ import Database from 'better-sqlite3';
 import { LedgerUnavailable } from './errors.js';
 import { privateFile } from './lock.js';
 import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
+import { migrateRunDurations } from './run-durations.js';
 
-/** 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts.
+ * 3: run durations (run_totals, open_runs), see run-durations.ts.
+ */
+export const SCHEMA_VERSION = 3;
 
 /**
  * The ledger's tables. `calls.seed_kind` holds a call's compatKind (the original
@@ -144,6 +148,7 @@ export function openLedgerFile(file: string, nowMs: number): Database.Database {
     }
     db.exec(DDL); // tables and indexes added since the file was made
     migrateBuckets(db, Number(row.value), SCHEMA_VERSION);
+    migrateRunDurations(db, Number(row.value), SCHEMA_VERSION);
     return db;
   } catch (err) {
     db?.close();

@@ -1,6 +1,6 @@
 /** Row and batch types of the ledger's public API (re-exported by ledger.ts). */
 import type { LedgerFailedRun } from './failed-runs.js';
-import type { SpanFact } from '../model.js';
+import type { ContentFact, SpanFact, ToolResultFact } from '../model.js';
 import type { AuthProfileInfo, Cursor, LedgerCall, QuotaObservation, SessionInfo } from '../model.js';
 
 /** Aggregated totals for one combination of dimensions. */
@@ -70,6 +70,10 @@ export interface CommitBatch {
   failedRuns?: LedgerFailedRun[];
   /** Span facts of the batch's calls (src/ledger/spans.ts). */
   spans?: SpanFact[];
+  /** Tool results of the batch (src/ledger/tool-results.ts). */
+  toolResults?: ToolResultFact[];
+  /** Opt-in captured content (src/ledger/content.ts); empty unless a captureContent sub-key is on. */
+  content?: ContentFact[];
 }
 
 export interface CommitResult {

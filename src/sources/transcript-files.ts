@@ -12,6 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, isCustomMessage } from '../parse/transcript-line.js';
+import { isToolResultLine, toolResultRecord } from '../parse/tool-result.js';
 import { classifyTranscriptName, inReadOrder, type TranscriptName } from './transcript-names.js';
 import { MAX_ARCHIVE_BYTES, archiveDone, readArchive, reportInvalidUtf8, scanLines, type ArchiveCursor } from './transcript-archive.js';
 import { openRegular } from './safe-open.js';
@@ -285,6 +286,9 @@ export class TranscriptFilesSource implements Source {
             // content cut exact (measured, issue 9), and the record keeps no reference
             // into the read buffer, which lineBlocks reuses.
             records.push({ text: slice.toString('utf8'), pos: lineNo });
+          } else if (isToolResultLine(view, lineStart, nl)) {
+            const r = toolResultRecord(view, lineStart, nl, lineNo); // tool spans: a compact record, the output not decoded
+            if (r) records.push(r);
           }
         }
         lineStart = Math.min(nl + 1, view.length);
