@@ -9,8 +9,10 @@
  * Maintained in the commit transaction for inserted calls only (so a call seen
  * again never counts twice), with the one still-open run of each session (its last
  * call asked for tools) persisted next to the totals, so a run spread over several
- * commits or a restart is measured whole. A gap of RUN_QUIET_MS or more closes an
- * open run at its last call. Runs whose first request time is unknown are left out
+ * commits or a restart is measured whole. A gap of RUN_QUIET_MS or more before the
+ * session's next call closes an open run at its last call; an open run with no next
+ * call is not measured (the trace export closes it after RUN_QUIET_MS of wall-clock
+ * quiet, which ingest cannot tell from history read late). Runs whose first request time is unknown are left out
  * (their duration would only be the spread of append times). Calls without span
  * facts (ledgers written before them) have no session and form no runs.
  */
@@ -33,18 +35,22 @@ export interface RunDurationRow {
   buckets: number[];
 }
 
+type RunCall = Pick<CommitCall, 'tsMs' | 'latencyMs' | 'stopReason' | 'agent' | 'channel' | 'provider' | 'model'>;
+
 interface OpenRun {
   startMs: number | null;
   lastMs: number;
+  /** the labels of its latest call (a run closed by quiet is kept under them) */
+  last: Pick<RunCall, 'agent' | 'channel' | 'provider' | 'model'>;
 }
-
-type RunCall = Pick<CommitCall, 'tsMs' | 'latencyMs' | 'stopReason' | 'agent' | 'channel' | 'provider' | 'model'>;
 
 const RUN_DDL = `
   CREATE TABLE IF NOT EXISTS run_totals (dims TEXT PRIMARY KEY, row_json TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS open_runs (session_hash TEXT PRIMARY KEY, start_ms INTEGER, last_ms INTEGER NOT NULL);`;
+  CREATE TABLE IF NOT EXISTS open_runs (session_hash TEXT PRIMARY KEY, run_json TEXT NOT NULL);`;
 
-const dimsOf = (c: RunCall) => `${c.agent}\u0000${c.channel}\u0000${c.provider}\u0000${c.model}`;
+type Dims = OpenRun['last'];
+const dimsOf = (c: Dims) => `${c.agent}\u0000${c.channel}\u0000${c.provider}\u0000${c.model}`;
+const durationOf = (o: OpenRun) => (o.startMs === null ? null : Math.max(0, o.lastMs - o.startMs));
 
 /** Whether a call closes its run (its stop reason is not toolUse). */
 export const runEnds = (stopReason: string) => stopReason !== 'toolUse';
@@ -54,24 +60,31 @@ export const runEnds = (stopReason: string) => stopReason !== 'toolUse';
  * open run (or null), `closed` receives every run that ended; returns the open run
  * after the calls.
  */
-export function advanceRuns(open: OpenRun | null, calls: readonly RunCall[], closed: (last: RunCall, durationMs: number | null) => void): OpenRun | null {
+export function advanceRuns(open: OpenRun | null, calls: readonly RunCall[], closed: (last: Dims, durationMs: number | null) => void): OpenRun | null {
   for (const c of calls) {
-    if (open && c.tsMs - open.lastMs >= RUN_QUIET_MS) open = null; // quiet too long: it ended at its last call (already waiting, not measured again)
+    if (open && c.tsMs - open.lastMs >= RUN_QUIET_MS) {
+      closed(open.last, durationOf(open)); // quiet too long: it ended at its last call
+      open = null;
+    }
     const start = c.latencyMs !== null ? c.tsMs - c.latencyMs : null;
-    if (!open) open = { startMs: start, lastMs: c.tsMs };
+    const last = { agent: c.agent, channel: c.channel, provider: c.provider, model: c.model };
+    if (!open) open = { startMs: start, lastMs: c.tsMs, last };
     else {
       if (open.startMs !== null && start !== null && start < open.startMs) open.startMs = start;
-      if (c.tsMs > open.lastMs) open.lastMs = c.tsMs;
+      if (c.tsMs >= open.lastMs) {
+        open.lastMs = c.tsMs;
+        open.last = last;
+      }
     }
     if (runEnds(c.stopReason)) {
-      closed(c, open.startMs === null ? null : Math.max(0, open.lastMs - open.startMs));
+      closed(open.last, durationOf(open));
       open = null;
     }
   }
   return open;
 }
 
-function emptyRow(c: RunCall): RunDurationRow {
+function emptyRow(c: Dims): RunDurationRow {
   return { agent: c.agent, channel: c.channel, provider: c.provider, model: c.model, count: 0, sumSeconds: 0, buckets: new Array(RUN_BUCKETS_SECONDS.length).fill(0) };
 }
 
@@ -95,14 +108,13 @@ export class RunDurations {
   constructor(db: Database.Database) {
     db.exec(RUN_DDL);
     this.upsertTotal = db.prepare(`INSERT INTO run_totals (dims, row_json) VALUES (?, ?) ON CONFLICT (dims) DO UPDATE SET row_json = excluded.row_json`);
-    this.upsertOpen = db.prepare(`INSERT INTO open_runs (session_hash, start_ms, last_ms) VALUES (?, ?, ?)
-      ON CONFLICT (session_hash) DO UPDATE SET start_ms = excluded.start_ms, last_ms = excluded.last_ms`);
+    this.upsertOpen = db.prepare(`INSERT INTO open_runs (session_hash, run_json) VALUES (?, ?) ON CONFLICT (session_hash) DO UPDATE SET run_json = excluded.run_json`);
     this.deleteOpen = db.prepare(`DELETE FROM open_runs WHERE session_hash = ?`);
     for (const r of db.prepare(`SELECT dims, row_json FROM run_totals`).all() as Array<{ dims: string; row_json: string }>) {
       this.totalsMap.set(r.dims, JSON.parse(r.row_json) as RunDurationRow);
     }
-    for (const r of db.prepare(`SELECT session_hash AS s, start_ms AS startMs, last_ms AS lastMs FROM open_runs`).all() as Array<{ s: string } & OpenRun>) {
-      this.openMap.set(r.s, { startMs: r.startMs, lastMs: r.lastMs });
+    for (const r of db.prepare(`SELECT session_hash AS s, run_json AS j FROM open_runs`).all() as Array<{ s: string; j: string }>) {
+      this.openMap.set(r.s, JSON.parse(r.j) as OpenRun);
     }
   }
 
@@ -119,7 +131,7 @@ export class RunDurations {
     for (const [session, list] of bySession) {
       list.sort((a, b) => a.tsMs - b.tsMs || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
       const before = this.stagedOpen.has(session) ? this.stagedOpen.get(session)! : (this.openMap.get(session) ?? null);
-      const open = advanceRuns(before && { ...before }, list, (last, ms) => {
+      const open = advanceRuns(before && { ...before, last: { ...before.last } }, list, (last, ms) => {
         if (ms === null) return;
         const k = dimsOf(last);
         let t = this.stagedTotals.get(k);
@@ -131,7 +143,7 @@ export class RunDurations {
         observe(t, ms);
       });
       this.stagedOpen.set(session, open);
-      if (open) this.upsertOpen.run(session, open.startMs, open.lastMs);
+      if (open) this.upsertOpen.run(session, JSON.stringify(open));
       else if (before) this.deleteOpen.run(session);
     }
     for (const [k, t] of this.stagedTotals) this.upsertTotal.run(k, JSON.stringify(t));

@@ -118,6 +118,23 @@ export function readToolResult(buf: Buffer, start: number, end: number): ToolRes
   };
 }
 
+/** The compact record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
+export function toolResultRecordOf(
+  f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean; outputHead: unknown },
+  pos: number,
+): TranscriptRecord | null {
+  const tsMs = entryTime(f.entryTs) ?? entryTime(f.messageTs);
+  if (tsMs === null) return null;
+  const r: ToolResultLine = {
+    toolCallId: typeof f.toolCallId === 'string' && f.toolCallId ? f.toolCallId.slice(0, 256) : null,
+    toolName: typeof f.toolName === 'string' && f.toolName ? boundName(f.toolName) : 'unknown',
+    tsMs,
+    isError: f.isError,
+    outputHead: typeof f.outputHead === 'string' ? f.outputHead.slice(0, OUTPUT_HEAD_CHARS) : '',
+  };
+  return { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos };
+}
+
 /** The compact record a source pushes for a toolResult line (null when it is not one). */
 export function toolResultRecord(buf: Buffer, start: number, end: number, pos: number): TranscriptRecord | null {
   const r = readToolResult(buf, start, end);

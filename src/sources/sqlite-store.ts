@@ -37,7 +37,7 @@ import { probeSchema, type StoreSchema } from './sqlite/schema.js';
 import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
 import { readStoreArchives } from './sqlite/archives.js';
 import { fileSignature, hashOf, sessionCursorPrefix, storeCursorKey, type SessionCursor, type StoreCursor } from './sqlite/cursors.js';
-import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions } from './sqlite/queries.js';
+import { deletionSignals, readStatement, sessionKeyStatement, storeToolResults, sweepSessions } from './sqlite/queries.js';
 
 export { sessionCursorPrefix, storeCursorKey } from './sqlite/cursors.js';
 
@@ -338,6 +338,7 @@ export class SqliteStoreSource implements Source {
           records.push(c.cut ? { text: c.text, pos: s, full: () => ev.toString('utf8') } : { text: c.text, pos: s });
         }
       }
+      if (rows.length > 0) records.push(...storeToolResults(stmt, sid, rows[0][0], seq)); // tool spans: read by SQLite (sqlite/tool-results.ts)
       bytes += chunkBytes;
       const done = rows.length < limit;
       if (rows.length > 0) {
