@@ -16,7 +16,7 @@ import { createIngestor } from '../src/ingest/pipeline.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { ProcessMetrics } from '../src/metrics/process.js';
-import { isToolResultLine, readToolResult } from '../src/parse/tool-result.js';
+import { isToolResultLine, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
 import { otelConfig } from '../src/settings/otel.js';
 import { OtlpSink } from '../src/sinks/otlp/sink.js';
 import { IngestStats } from '../src/ingest/stats.js';
@@ -90,7 +90,7 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
     assert.ok(isToolResultLine(b, 0, b.length));
     const r = readToolResult(b, 0, b.length)!;
     assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError }, { id, name: 'read', ts, err: false });
-    assert.match(r.outputHead, /^# USER\.md/);
+    assert.match(toolOutputText(r.outputRaw), /^# USER\.md/);
   }
   const tricky = Buffer.from(result({ id: 'r', callId: 'c-1', name: 'exec', ts: T0, isError: false, text: '"isError":true,"timestamp":1,"toolName":"evil"', details: { isError: true } }));
   const r = readToolResult(tricky, 0, tricky.length)!;
@@ -103,7 +103,14 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   }
   // a long output: the head is cut to 1024 characters (a cut escape at the end is dropped)
   const long = Buffer.from(result({ id: 'r', callId: 'c', name: 'read', ts: T0, isError: false, text: '\\"ü'.repeat(5000) }));
-  assert.equal(readToolResult(long, 0, long.length)!.outputHead.length, 1024);
+  const head = toolOutputText(readToolResult(long, 0, long.length)!.outputRaw);
+  assert.ok(head.length > 400 && head.length <= 1024 && /^(\\"ü)+/.test(head), `${head.length}`);
+  // short outputs are whole (the kept prefix ends at the closing quote)
+  const short = Buffer.from(result({ id: 'r', callId: 'c', name: 'read', ts: T0, isError: false, text: 'a "b" \\ c' }));
+  assert.equal(toolOutputText(readToolResult(short, 0, short.length)!.outputRaw), 'a "b" \\ c');
+  // other layouts (an entry member after the message, no isError): the whole line, same result
+  const odd = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'x' }] }, extra: 1 }));
+  assert.deepEqual(readToolResult(odd, 0, odd.length), { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: false, outputRaw: 'x' });
 });
 
 test('tool execution spans: call that asked -> result, children of the call span, doc attributes, no content or raw id', async () => {

@@ -15,6 +15,7 @@
 import type { ContentFact, ParsedCall, TranscriptRecord } from '../model.js';
 import { redactedBody } from '../labeling/log-redaction.js';
 import { toolKeyOf } from '../parse/span-facts.js';
+import { toolOutputText } from '../parse/tool-result.js';
 
 export interface CaptureSwitches {
   outputMessages: boolean;
@@ -27,8 +28,9 @@ export function capturesAny(c: CaptureSwitches | undefined): c is CaptureSwitche
   return Boolean(c && (c.outputMessages || c.toolInputs || c.toolOutputs));
 }
 
-export function toolOutputContent(toolKey: string, head: string): ContentFact {
-  return { key: toolKey, kind: 'tool_outputs', text: redactedBody(head) };
+/** The tool output prefix a compact tool-result record kept (still JSON-escaped), decoded, bounded, redacted. */
+export function toolOutputContent(toolKey: string, raw: string): ContentFact {
+  return { key: toolKey, kind: 'tool_outputs', text: redactedBody(toolOutputText(raw)) };
 }
 
 /** The response text and tool arguments of a call's line, as the switches allow (the whole line is decoded: opt-in cost). */

@@ -29,7 +29,7 @@ export class SpanStaging {
     if (!r) return false;
     const fact = toolResultFactOf(r, ctx);
     this.tools.push(fact);
-    if (this.capture?.toolOutputs && r.outputHead) this.content.push(toolOutputContent(fact.key, r.outputHead));
+    if (this.capture?.toolOutputs && r.outputRaw) this.content.push(toolOutputContent(fact.key, r.outputRaw));
     return true;
   }
 

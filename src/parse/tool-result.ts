@@ -3,10 +3,9 @@
  * message lines (the end of a tool execution the preceding assistant call asked
  * for) recognised cheaply on raw bytes, and reduced to what a span needs: the tool
  * call id (identity only, never exported), the tool name, the entry time and
- * whether it failed, plus a bounded head of the output text for opt-in content
+ * whether it failed, plus a bounded prefix of the output text for opt-in content
  * capture. The output itself (`content`, and 9.6's `details`, often large) is
- * neither decoded nor parsed: each is skipped with the exact JSON span proof
- * (json-span.ts) and replaced by an empty value before the small rest is parsed,
+ * neither decoded nor parsed: only the line's head and tail are (readToolResult),
  * so a look-alike `"isError":` inside the output cannot change the result.
  *
  * Sources call isToolResultLine() on lines their model-call filter did not pick,
@@ -15,15 +14,20 @@
  */
 import type { TranscriptRecord } from '../model.js';
 import { boundName } from '../bounds.js';
-import { jsonValueEnd } from './json-span.js';
 
 const ROLE = Buffer.from('"role":"toolResult"');
+const CONTENT_KEY = Buffer.from('"content":');
+const IS_ERROR_KEY = Buffer.from('"isError":');
+const TEXT_BLOCK = Buffer.from('[{"type":"text","text":"');
 /** The role member sits in the first bytes of an OpenClaw message line (after type, ids and time). */
 const HEAD_BYTES = 320;
-/** Characters of output text kept in the compact record (content capture cuts further). */
+/** Characters of output text content capture may keep. */
 export const OUTPUT_HEAD_CHARS = 1024;
-const OUTPUT_HEAD_BYTES = OUTPUT_HEAD_CHARS * 4;
+/** Bytes of the output's JSON string body kept undecoded in the compact record. */
+const OUTPUT_RAW_BYTES = 1536;
 const COMPACT_TYPE = 'clawmeter.toolResult';
+/** Lines up to this size are parsed whole (measured: cheaper than the head and tail parses). */
+const WHOLE_BELOW = 2048;
 
 /** O(HEAD_BYTES) test on raw bytes: is this line a toolResult message? */
 export function isToolResultLine(buf: Buffer, start: number, end: number): boolean {
@@ -35,39 +39,8 @@ export interface ToolResultLine {
   toolName: string;
   tsMs: number;
   isError: boolean;
-  /** the first text block's first OUTPUT_HEAD_CHARS characters ('' when none) */
-  outputHead: string;
-}
-
-/** `"name":` + its value cut to an empty one, when the value is proven to be one JSON value. */
-function cutMember(line: Buffer, name: string, empty: string, from: number): { head: number; tail: number; empty: string; value: [number, number] } | null {
-  const key = Buffer.from(`"${name}":`);
-  const i = line.indexOf(key, from);
-  if (i === -1) return null;
-  const v = i + key.length;
-  const e = jsonValueEnd(line, v, line.length);
-  return e > v ? { head: v, tail: e, empty, value: [v, e] } : null;
-}
-
-/** The first text block's text, at most OUTPUT_HEAD_CHARS characters, decoded from a bounded prefix. */
-function outputHead(line: Buffer, content: [number, number] | null): string {
-  if (!content) return '';
-  const open = Buffer.from('"text":"');
-  const i = line.subarray(content[0], Math.min(content[1], content[0] + 256)).indexOf(open);
-  if (i === -1) return '';
-  const q = content[0] + i + open.length - 1; // the opening quote
-  const whole = jsonValueEnd(line, q, Math.min(content[1], q + OUTPUT_HEAD_BYTES));
-  let raw = whole > q ? line.toString('utf8', q + 1, whole - 1) : line.toString('utf8', q + 1, Math.min(content[1], q + 1 + OUTPUT_HEAD_BYTES));
-  for (let tries = 0; tries < 8; tries++) {
-    try {
-      return (JSON.parse(`"${raw}"`) as string).slice(0, OUTPUT_HEAD_CHARS);
-    } catch {
-      const b = raw.lastIndexOf('\\');
-      if (b === -1) return '';
-      raw = raw.slice(0, b); // a cut escape at the end
-    }
-  }
-  return '';
+  /** a prefix of the first text block's JSON string body, still escaped ('' when none): see toolOutputText() */
+  outputRaw: string;
 }
 
 function entryTime(v: unknown): number | null {
@@ -79,43 +52,89 @@ function entryTime(v: unknown): number | null {
   return null;
 }
 
-/** The line's tool result, or null when it is not a well-formed toolResult message with a time. */
-export function readToolResult(buf: Buffer, start: number, end: number): ToolResultLine | null {
-  const line = buf.subarray(start, end);
-  const role = line.indexOf(ROLE);
-  if (role === -1) return null;
-  const cuts = [cutMember(line, 'content', '[]', role), cutMember(line, 'details', 'null', role)]
-    .filter((c): c is NonNullable<typeof c> => c !== null)
-    .sort((a, b) => a.head - b.head);
-  let text = '';
-  let at = 0;
-  for (const c of cuts) {
-    if (c.head < at) continue; // overlapping (details inside content): the outer cut covers it
-    text += line.toString('utf8', at, c.head) + c.empty;
-    at = c.tail;
-  }
-  text += line.toString('utf8', at);
-  let entry: { timestamp?: unknown; message?: Record<string, unknown> };
+type Msg = Record<string, unknown>;
+
+function fields(entryTs: unknown, head: Msg, tail: Msg, outputRaw: string): ToolResultLine | null {
+  const tsMs = entryTime(entryTs) ?? entryTime(tail.timestamp);
+  if (tsMs === null || head.role !== 'toolResult') return null;
+  return {
+    toolCallId: typeof head.toolCallId === 'string' && head.toolCallId ? head.toolCallId.slice(0, 256) : null,
+    toolName: typeof head.toolName === 'string' && head.toolName ? boundName(head.toolName) : 'unknown',
+    tsMs,
+    isError: tail.isError === true,
+    outputRaw,
+  };
+}
+
+const asMsg = (v: unknown): Msg | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : null);
+
+/** The whole line parsed (the fallback when the head and tail proofs do not hold). */
+function wholeLine(line: Buffer): ToolResultLine | null {
+  let entry: Msg | null;
   try {
-    entry = JSON.parse(text) as typeof entry;
+    entry = asMsg(JSON.parse(line.toString('utf8')));
   } catch {
+    return null;
+  }
+  const m = asMsg(entry?.message);
+  if (!entry || !m) return null;
+  const first = Array.isArray(m.content) ? asMsg(m.content[0]) : null;
+  const text = first && first.type === 'text' && typeof first.text === 'string' ? first.text.slice(0, OUTPUT_HEAD_CHARS) : '';
+  return fields(entry.timestamp, m, m, JSON.stringify(text).slice(1, -1));
+}
+
+/**
+ * The line's tool result, or null when it is not a well-formed toolResult message
+ * with a time. Only the head (type, ids, time, role, tool call id and name: up to
+ * `"content":`) and the tail (from the last `"isError":`: isError, the message time)
+ * are decoded and parsed. Each is proven to be a prefix or a suffix of the entry
+ * and its message object by parsing it closed with `"content":[]}}` or opened with
+ * `{`, so a look-alike member inside the output cannot be taken for the message's
+ * own (inside a JSON string every quote is escaped, so the keys found are real
+ * members, and the closing braces pin their depth). When a proof fails the whole
+ * line is parsed once.
+ */
+export function readToolResult(buf: Buffer, start: number, end: number): ToolResultLine | null {
+  let line = buf.subarray(start, end);
+  while (line.length > 0 && (line[line.length - 1] === 0x0d || line[line.length - 1] === 0x20)) line = line.subarray(0, line.length - 1);
+  if (line.length <= WHOLE_BELOW) return wholeLine(line); // small: one parse is cheaper than two proofs
+  const role = line.subarray(0, HEAD_BYTES).indexOf(ROLE);
+  const ci = role === -1 ? -1 : line.indexOf(CONTENT_KEY, role);
+  const ti = line.lastIndexOf(IS_ERROR_KEY);
+  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line);
+  let head: Msg | null;
+  let tail: Msg | null;
+  try {
+    const entry = asMsg(JSON.parse(line.toString('utf8', 0, ci) + '"content":[]}}'));
+    head = asMsg(entry?.message);
+    tail = asMsg(JSON.parse('{' + line.toString('utf8', ti, line.length - 1)));
+    if (!entry || !head || !tail) return wholeLine(line);
+    const v = ci + CONTENT_KEY.length;
+    const raw = line.compare(TEXT_BLOCK, 0, TEXT_BLOCK.length, v, v + TEXT_BLOCK.length) === 0 ? line.toString('utf8', v + TEXT_BLOCK.length, Math.min(ti, v + TEXT_BLOCK.length + OUTPUT_RAW_BYTES)) : '';
+    return fields(entry.timestamp, head, tail, raw);
+  } catch {
+    return wholeLine(line);
+  }
+}
+
+/**
+ * The output text for content capture: the kept prefix unescaped and cut to
+ * OUTPUT_HEAD_CHARS (a prefix may end inside an escape or at the string's closing
+ * quote; both are trimmed). Only called when captureContent.toolOutputs is on.
+ */
+export function toolOutputText(raw: string): string {
+  let s = raw;
+  for (let tries = 0; tries < 8 && s.length > 0; tries++) {
+    const q = s.search(/(?<!\\)(?:\\\\)*"/); // an unescaped quote: the string ended there
+    if (q !== -1) s = s.slice(0, s.indexOf('"', q));
     try {
-      entry = JSON.parse(line.toString('utf8')) as typeof entry; // the cut was not exact: the whole line, once
+      return (JSON.parse(`"${s}"`) as string).slice(0, OUTPUT_HEAD_CHARS);
     } catch {
-      return null;
+      const b = s.lastIndexOf('\\');
+      s = b === -1 ? '' : s.slice(0, b); // a cut escape at the end
     }
   }
-  const m = entry?.message;
-  if (!m || typeof m !== 'object' || m.role !== 'toolResult') return null;
-  const tsMs = entryTime(entry.timestamp) ?? entryTime(m.timestamp);
-  if (tsMs === null) return null;
-  return {
-    toolCallId: typeof m.toolCallId === 'string' && m.toolCallId ? m.toolCallId.slice(0, 256) : null,
-    toolName: typeof m.toolName === 'string' && m.toolName ? boundName(m.toolName) : 'unknown',
-    tsMs,
-    isError: m.isError === true,
-    outputHead: outputHead(line, cuts.find((c) => c.empty === '[]')?.value ?? null),
-  };
+  return '';
 }
 
 /** The compact record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
@@ -123,16 +142,9 @@ export function toolResultRecordOf(
   f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean; outputHead: unknown },
   pos: number,
 ): TranscriptRecord | null {
-  const tsMs = entryTime(f.entryTs) ?? entryTime(f.messageTs);
-  if (tsMs === null) return null;
-  const r: ToolResultLine = {
-    toolCallId: typeof f.toolCallId === 'string' && f.toolCallId ? f.toolCallId.slice(0, 256) : null,
-    toolName: typeof f.toolName === 'string' && f.toolName ? boundName(f.toolName) : 'unknown',
-    tsMs,
-    isError: f.isError,
-    outputHead: typeof f.outputHead === 'string' ? f.outputHead.slice(0, OUTPUT_HEAD_CHARS) : '',
-  };
-  return { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos };
+  const head = typeof f.outputHead === 'string' ? JSON.stringify(f.outputHead.slice(0, OUTPUT_HEAD_CHARS)).slice(1, -1) : '';
+  const r = fields(f.entryTs, { role: 'toolResult', toolCallId: f.toolCallId, toolName: f.toolName }, { isError: f.isError, timestamp: f.messageTs }, head);
+  return r ? { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos } : null;
 }
 
 /** The compact record a source pushes for a toolResult line (null when it is not one). */
@@ -146,7 +158,7 @@ export function parseToolResultRecord(text: string): ToolResultLine | null {
   if (!text.startsWith(`{"type":"${COMPACT_TYPE}"`)) return null;
   try {
     const r = JSON.parse(text) as ToolResultLine & { type: string };
-    return { toolCallId: r.toolCallId, toolName: r.toolName, tsMs: r.tsMs, isError: r.isError, outputHead: r.outputHead };
+    return { toolCallId: r.toolCallId, toolName: r.toolName, tsMs: r.tsMs, isError: r.isError, outputRaw: r.outputRaw };
   } catch {
     return null;
   }
