@@ -74,7 +74,7 @@ function writeToolSession(sessions: string): void {
     ] }),
     // the output holds look-alikes of the fields that matter
     result({ id: 'r1', callId: 'call_RAW_1', name: 'read', ts: T0 + 1400, isError: false, text: `${OUTPUT_TEXT}"isError":true "toolCallId":"x" ${SECRET_OUT} ${'x'.repeat(3000)}` }),
-    result({ id: 'r2', callId: 'call_RAW_2', name: 'exec', ts: T0 + 2400, isError: true, text: 'exit 1', details: { isError: false, toolName: 'fake' } }),
+    result({ id: 'r2', callId: 'call_RAW_2', name: 'exec', ts: T0 + 2400, isError: true, text: 'exit 1', details: { isError: false, toolName: 'fake', role: 'assistant' } }), // names "assistant": passed on as a possible call
     call({ id: 'a2', ts: T0 + 3000, stop: 'stop', resp: 'resp-T2', content: [{ type: 'text', text: 'done' }] }),
     userLine('second'),
     call({ id: 'a3', ts: T0 + 60_000, stop: 'stop', resp: 'resp-T3', content: [{ type: 'text', text: 'plain' }] }),

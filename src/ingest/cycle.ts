@@ -338,7 +338,7 @@ export class Ingestor {
       if (r.kind === 'call') {
         calls.push(label(r.call));
         this.spanStage.call(rec, r.call, batch.context);
-      }
+      } else if (r.kind === 'ignored') this.spanStage.ignored(rec, batch.context);
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
         this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {

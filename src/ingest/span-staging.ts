@@ -7,7 +7,7 @@
  */
 import type { ContentFact, ParsedCall, SpanFact, ToolResultFact, TranscriptContext, TranscriptRecord } from '../model.js';
 import { sessionHashOf, spanFactOf, toolResultFactOf } from '../parse/span-facts.js';
-import { parseToolResultRecord } from '../parse/tool-result.js';
+import { COMPACT_TOOL_RESULT, parseToolResultRecord, readToolResult } from '../parse/tool-result.js';
 import { callContent, toolOutputContent, type CaptureSwitches } from './content-capture.js';
 
 export class SpanStaging {
@@ -31,6 +31,17 @@ export class SpanStaging {
     this.tools.push(fact);
     if (this.capture?.toolOutputs && r.outputRaw) this.content.push(toolOutputContent(fact.key, r.outputRaw));
     return true;
+  }
+
+  /**
+   * A line the call parser ignored that is a tool result after all (its output named
+   * "assistant", so the sources passed it on as a possible call): staged like one.
+   */
+  ignored(rec: TranscriptRecord, ctx: TranscriptContext): void {
+    if (!rec.text.slice(0, 320).includes('"role":"toolResult"')) return;
+    const line = Buffer.from(rec.full ? rec.full() : rec.text);
+    const r = readToolResult(line, 0, line.length);
+    if (r) this.toolResult({ text: JSON.stringify({ type: COMPACT_TOOL_RESULT, ...r }), pos: rec.pos }, ctx);
   }
 
   /** Everything staged, emptied. */

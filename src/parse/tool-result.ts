@@ -26,6 +26,8 @@ export const OUTPUT_HEAD_CHARS = 1024;
 /** Bytes of the output's JSON string body kept undecoded in the compact record. */
 const OUTPUT_RAW_BYTES = 1536;
 const COMPACT_TYPE = 'clawmeter.toolResult';
+/** The `type` of a compact tool-result record's text. */
+export const COMPACT_TOOL_RESULT = COMPACT_TYPE;
 /** Lines up to this size are parsed whole (measured: cheaper than the head and tail parses). */
 const WHOLE_BELOW = 2048;
 
