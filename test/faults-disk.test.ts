@@ -62,7 +62,7 @@ test('ledger disk full, then read-only: last state served, reported, recovered w
     const reasons = await ready.text();
     assert.equal(ready.status, 503, 'not ready while the ledger cannot be written');
     assert.match(reasons, /database or disk is full/);
-    assert.match(full, /^clawmeter_source_up\{adapter="jsonl"[^}]*\} 0$/m, 'and in a metric (the source whose commit failed is down)');
+    assert.match(full, /^clawmeter_source_up\{[^}]*source="jsonl"[^}]*\} 0$/m, 'and in a metric (the source whose commit failed is down)');
     if (process.env.FAULTS_VERBOSE) console.log('readyz while full:', reasons.trim());
     // Space returns: everything appended meanwhile is counted once.
     fs.rmSync(filler, { force: true });

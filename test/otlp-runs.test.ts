@@ -4,7 +4,7 @@
  * (and `gen_ai.client.operation.duration` with `error.type`), and
  * `openclaw.run.duration_ms` from the ledger's run durations, which agree with the
  * `openclaw.run` spans of the same ledger, are measured whole across commits and
- * restarts, are built for an existing ledger by the schema 3 migration, and show on
+ * restarts, are built for an existing ledger by the schema 4 migration, and show on
  * /metrics as `openclaw_usage_run_duration_seconds` (the by-category latency row
  * stays OTLP-only).
  */
@@ -132,7 +132,7 @@ test('run durations: a run spread over two commits and a restart is measured who
   again.ledger.close();
 });
 
-test('schema 3 migration: an existing ledger gets its run durations from its calls, once', async () => {
+test('schema 4 migration: an existing ledger gets its run durations from its calls, once', async () => {
   const root = tmpDir();
   const { stateDir, sessions } = makeState(root);
   writeSessions(sessions);
@@ -142,7 +142,7 @@ test('schema 3 migration: an existing ledger gets its run durations from its cal
   const open = JSON.stringify(ledger['db'].prepare(`SELECT * FROM open_runs ORDER BY session_hash`).all());
   ledger.close();
   const db = new Database(path.join(dataDir, 'ledger.sqlite'));
-  db.exec(`DROP TABLE run_totals; DROP TABLE open_runs; UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
+  db.exec(`DROP TABLE run_totals; DROP TABLE open_runs; UPDATE meta SET value = '3' WHERE key = 'schema_version'`);
   db.close();
   const notices: string[] = [];
   const m = Ledger.open(dataDir, { log: (_l, msg) => notices.push(msg) });

@@ -43,9 +43,9 @@ function ledgerWith(o: { calls?: boolean; usedRatio?: number; expiresInMs?: numb
     o.usedRatio === undefined ? [] : [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: o.usedRatio, resetsAtMs: now + 2 * H, observedAtMs: now - 60_000, plan: 'max' }];
   l.commit({
     calls: o.calls === false ? [] : [call(1, todayOr(now - 2 * H, now, 3)), call(2, todayOr(now - H, now, 2)), call(3, todayOr(now - 60_000, now, 1))],
-    quota: { stateDir: '/s', agent: 'main', origin: 'test', rows: quota },
+    quota: { stateDir: '/s', agent: 'main', source: 'test', rows: quota },
     auth: {
-      stateDir: '/s', agent: 'main', origin: 'auth-profiles.json',
+      stateDir: '/s', agent: 'main', source: 'auth-profiles.json',
       rows: [{ profileId: 'anthropic:me@example.com', provider: 'anthropic', type: 'oauth', expiresMs: now + (o.expiresInMs ?? 30 * 86_400_000), email: 'me@example.com', plan: null,
         cooldownUntilMs: null, cooldownReason: null, disabledUntilMs: null, disabledReason: null, failureCounts: {} }],
     },

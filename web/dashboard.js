@@ -93,7 +93,7 @@
     }
     const down = h.sources.filter((x) => !x.up);
     if (down.length > 0) {
-      parts.push(el('div', { class: 'banner down', id: 'state-down' }, el('strong', {}, `${down.length} source(s) down: `), ...down.map((d) => el('div', {}, `${d.adapter} of agent ${d.agent}: ${d.reason || 'failed'}`))));
+      parts.push(el('div', { class: 'banner down', id: 'state-down' }, el('strong', {}, `${down.length} source(s) down: `), ...down.map((d) => el('div', {}, `${d.source} of agent ${d.agent}: ${d.reason || 'failed'}`))));
     }
     box.replaceChildren(...parts);
   }
@@ -131,7 +131,7 @@
   function renderSources(h) {
     const cols = [
       { label: 'agent', fmt: (r) => r.agent },
-      { label: 'source', fmt: (r) => r.adapter },
+      { label: 'source', fmt: (r) => r.source },
       { label: 'state', fmt: (r) => (r.up ? 'up' : 'down: ' + (r.reason || 'failed')) },
       { label: 'last success', fmt: (r) => fmtTime(r.lastSuccessMs) },
     ];

@@ -360,8 +360,8 @@ export class Ingestor {
         return this.flush();
       }
       case 'snapshot': {
-        // One kind for sessions, auth and quota: the ledger's snapshot module keeps each by origin.
-        const snap = { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin };
+        // One kind for sessions, auth and quota: the ledger's snapshot module keeps each by source.
+        const snap = { stateDir: batch.stateDir, agent: batch.agent, source: batch.source };
         this.ledger.commit({ [batch.of]: { ...snap, rows: batch.rows }, cursors: batch.cursors });
         return { inserted: 0, duplicates: 0 };
       }

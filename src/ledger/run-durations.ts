@@ -171,39 +171,36 @@ export class RunDurations {
 }
 
 /**
- * Schema 2 -> 3: the run durations of an existing ledger, built once from its calls
- * that have span facts (one read in session and time order), in one transaction.
+ * Schema 3 -> 4: the run durations of an existing ledger, built once from its calls
+ * that have span facts (one read in session and time order), inside the migration's
+ * transaction (schema.ts).
  */
-export function migrateRunDurations(db: Database.Database, fromVersion: number, toVersion: number): void {
-  if (fromVersion >= 3) return;
-  db.transaction(() => {
-    db.exec(RUN_DDL);
-    const hasSpans = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_spans'`).get();
-    if (hasSpans) {
-      const runs = new RunDurations(db);
-      const rows = db.prepare(`
-        SELECT s.session_hash AS session, c.dedupe_key AS dedupeKey, c.ts_ms AS tsMs, c.latency_ms AS latencyMs, c.stop_reason AS stopReason,
-               c.agent AS agent, c.channel AS channel, c.provider AS provider, c.model AS model
-        FROM call_spans s JOIN calls c ON c.dedupe_key = s.dedupe_key ORDER BY s.session_hash, c.ts_ms, c.dedupe_key`);
-      let session: string | null = null;
-      let batch: CommitCall[] = [];
-      const sessions = new Map<string, string>();
-      const flush = () => {
-        if (batch.length) runs.add(batch, sessions);
-        runs.publish();
-        batch = [];
-        sessions.clear();
-      };
-      for (const r of rows.all() as Array<{ session: string } & CommitCall>) {
-        if (r.session !== session) {
-          flush();
-          session = r.session;
-        }
-        batch.push(r);
-        sessions.set(r.dedupeKey, r.session);
-      }
+export function migrateRunDurations(db: Database.Database, fromVersion: number): void {
+  if (fromVersion >= 4) return;
+  db.exec(RUN_DDL);
+  const hasSpans = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_spans'`).get();
+  if (!hasSpans) return;
+  const runs = new RunDurations(db);
+  const rows = db.prepare(`
+    SELECT s.session_hash AS session, c.dedupe_key AS dedupeKey, c.ts_ms AS tsMs, c.latency_ms AS latencyMs, c.stop_reason AS stopReason,
+           c.agent AS agent, c.channel AS channel, c.provider AS provider, c.model AS model
+    FROM call_spans s JOIN calls c ON c.dedupe_key = s.dedupe_key ORDER BY s.session_hash, c.ts_ms, c.dedupe_key`);
+  let session: string | null = null;
+  let batch: CommitCall[] = [];
+  const sessions = new Map<string, string>();
+  const flush = () => {
+    if (batch.length) runs.add(batch, sessions);
+    runs.publish();
+    batch = [];
+    sessions.clear();
+  };
+  for (const r of rows.all() as Array<{ session: string } & CommitCall>) {
+    if (r.session !== session) {
       flush();
+      session = r.session;
     }
-    db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(toVersion));
-  })();
+    batch.push(r);
+    sessions.set(r.dedupeKey, r.session);
+  }
+  flush();
 }

@@ -32,19 +32,22 @@ export interface TotalsRow {
 export interface SessionRow extends SessionInfo {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface AuthRow extends AuthProfileInfo {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface QuotaRow extends QuotaObservation {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface WindowRow {
@@ -63,9 +66,9 @@ export type CommitCall = LedgerCall & { costEstimated?: boolean };
 export interface CommitBatch {
   calls?: CommitCall[];
   cursors?: Array<[string, Cursor | null]>;
-  sessions?: { stateDir: string; agent: string; origin: string; rows: SessionInfo[] };
-  auth?: { stateDir: string; agent: string; origin: string; rows: AuthProfileInfo[] };
-  quota?: { stateDir: string; agent: string; origin: string; rows: QuotaObservation[] };
+  sessions?: { stateDir: string; agent: string; source: string; rows: SessionInfo[] };
+  auth?: { stateDir: string; agent: string; source: string; rows: AuthProfileInfo[] };
+  quota?: { stateDir: string; agent: string; source: string; rows: QuotaObservation[] };
   /** Turns that never reached a model (src/ledger/failed-runs.ts). */
   failedRuns?: LedgerFailedRun[];
   /** Span facts of the batch's calls (src/ledger/spans.ts). */
