@@ -16,7 +16,8 @@ import { createIngestor } from '../src/ingest/pipeline.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { ProcessMetrics } from '../src/metrics/process.js';
-import { isToolResultLine, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
+import { isToolResultLine, parseToolResultRecord, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
+import { coldArchiveLines } from '../src/sources/cold-envelope.js';
 import { otelConfig } from '../src/settings/otel.js';
 import { OtlpSink } from '../src/sinks/otlp/sink.js';
 import { IngestStats } from '../src/ingest/stats.js';
@@ -111,6 +112,22 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   // other layouts (an entry member after the message, no isError): the whole line, same result
   const odd = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'x' }] }, extra: 1 }));
   assert.deepEqual(readToolResult(odd, 0, odd.length), { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: false, outputRaw: 'x' });
+});
+
+test('cold-archive envelopes (2026.9.5+): their toolResult rows become tool results too', () => {
+  const row = (seq: number, event: string) => JSON.stringify({ kind: 'event', row: { seq, event_json: event, created_at: T0 } });
+  const data = Buffer.from([
+    JSON.stringify({ kind: 'header', version: 1, sessionId: 's-cold', generation: 'g1' }),
+    row(1, call({ id: 'a', ts: T0, stop: 'toolUse', resp: 'r', content: [] })),
+    row(2, result({ id: 'r', callId: 'call_9', name: 'grep', ts: T0 + 900, isError: true, text: 'no match' })),
+    row(3, userLine('hi')),
+  ].join('\n') + '\n');
+  const issues: unknown[] = [];
+  const got = coldArchiveLines(data, 'cold', 1 << 20, { report: (i: unknown) => issues.push(i) } as never);
+  assert.equal(got.records.length, 2);
+  const r = parseToolResultRecord(got.records[1].text)!;
+  assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError, pos: got.records[1].pos }, { id: 'call_9', name: 'grep', ts: T0 + 900, err: true, pos: 2 });
+  assert.deepEqual(issues, []);
 });
 
 test('tool execution spans: call that asked -> result, children of the call span, doc attributes, no content or raw id', async () => {
