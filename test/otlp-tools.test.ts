@@ -111,7 +111,11 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   assert.equal(toolOutputText(readToolResult(short, 0, short.length)!.outputRaw), 'a "b" \\ c');
   // other layouts (an entry member after the message, no isError): the whole line, same result
   const odd = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'x' }] }, extra: 1 }));
-  assert.deepEqual(readToolResult(odd, 0, odd.length), { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: false, outputRaw: 'x' });
+  const oddR = readToolResult(odd, 0, odd.length)!;
+  assert.deepEqual({ ...oddR, outputRaw: toolOutputText(oddR.outputRaw) }, { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: false, outputRaw: 'x' });
+  // the same on a large line (the head and tail proofs fail: parsed whole)
+  const oddBig = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'y'.repeat(5000) }], isError: true }, extra: 1 }));
+  assert.deepEqual({ ...readToolResult(oddBig, 0, oddBig.length)!, outputRaw: '' }, { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: true, outputRaw: '' });
 });
 
 test('cold-archive envelopes (2026.9.5+): their toolResult rows become tool results too', () => {

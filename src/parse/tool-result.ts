@@ -70,8 +70,16 @@ function fields(entryTs: unknown, head: Msg, tail: Msg, outputRaw: string): Tool
 
 const asMsg = (v: unknown): Msg | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : null);
 
-/** The whole line parsed (the fallback when the head and tail proofs do not hold). */
-function wholeLine(line: Buffer): ToolResultLine | null {
+/** The first text block's JSON string body from `"content":` at ci, undecoded, at most OUTPUT_RAW_BYTES ('' for another layout). */
+function rawOutput(line: Buffer, ci: number, until: number): string {
+  if (ci < 0) return '';
+  const v = ci + CONTENT_KEY.length;
+  if (line.compare(TEXT_BLOCK, 0, TEXT_BLOCK.length, v, v + TEXT_BLOCK.length) !== 0) return '';
+  return line.toString('utf8', v + TEXT_BLOCK.length, Math.min(until, v + TEXT_BLOCK.length + OUTPUT_RAW_BYTES));
+}
+
+/** The whole line parsed (small lines, and the fallback when the head and tail proofs do not hold). */
+function wholeLine(line: Buffer, ci: number): ToolResultLine | null {
   let entry: Msg | null;
   try {
     entry = asMsg(JSON.parse(line.toString('utf8')));
@@ -80,9 +88,7 @@ function wholeLine(line: Buffer): ToolResultLine | null {
   }
   const m = asMsg(entry?.message);
   if (!entry || !m) return null;
-  const first = Array.isArray(m.content) ? asMsg(m.content[0]) : null;
-  const text = first && first.type === 'text' && typeof first.text === 'string' ? first.text.slice(0, OUTPUT_HEAD_CHARS) : '';
-  return fields(entry.timestamp, m, m, JSON.stringify(text).slice(1, -1));
+  return fields(entry.timestamp, m, m, rawOutput(line, ci, line.length));
 }
 
 /**
@@ -99,23 +105,21 @@ function wholeLine(line: Buffer): ToolResultLine | null {
 export function readToolResult(buf: Buffer, start: number, end: number): ToolResultLine | null {
   let line = buf.subarray(start, end);
   while (line.length > 0 && (line[line.length - 1] === 0x0d || line[line.length - 1] === 0x20)) line = line.subarray(0, line.length - 1);
-  if (line.length <= WHOLE_BELOW) return wholeLine(line); // small: one parse is cheaper than two proofs
   const role = line.subarray(0, HEAD_BYTES).indexOf(ROLE);
   const ci = role === -1 ? -1 : line.indexOf(CONTENT_KEY, role);
+  if (line.length <= WHOLE_BELOW) return wholeLine(line, ci); // small: one parse is cheaper than two proofs
   const ti = line.lastIndexOf(IS_ERROR_KEY);
-  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line);
+  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line, ci);
   let head: Msg | null;
   let tail: Msg | null;
   try {
     const entry = asMsg(JSON.parse(line.toString('utf8', 0, ci) + '"content":[]}}'));
     head = asMsg(entry?.message);
     tail = asMsg(JSON.parse('{' + line.toString('utf8', ti, line.length - 1)));
-    if (!entry || !head || !tail) return wholeLine(line);
-    const v = ci + CONTENT_KEY.length;
-    const raw = line.compare(TEXT_BLOCK, 0, TEXT_BLOCK.length, v, v + TEXT_BLOCK.length) === 0 ? line.toString('utf8', v + TEXT_BLOCK.length, Math.min(ti, v + TEXT_BLOCK.length + OUTPUT_RAW_BYTES)) : '';
-    return fields(entry.timestamp, head, tail, raw);
+    if (!entry || !head || !tail) return wholeLine(line, ci);
+    return fields(entry.timestamp, head, tail, rawOutput(line, ci, ti));
   } catch {
-    return wholeLine(line);
+    return wholeLine(line, ci);
   }
 }
 
