@@ -6,8 +6,8 @@
  *     comes from its JSON API);
  *   - `--no-ingest`: no serve, the ledger read read-only;
  *   - `ingest`: no serve, the default (one ingest cycle with nothing new first).
- * The ledger holds BENCH_STATUSLINE_DAYS (default 30) days of a generated
- * history and one provider-reported window. After 3 warm-up rounds,
+ * The ledger holds BENCH_STATUSLINE_DAYS (default 30) days, BENCH_STATUSLINE_MB
+ * (default 64) MB of a generated history, and one provider-reported window. After 3 warm-up rounds,
  * BENCH_STATUSLINE_RUNS rounds (default 40) are timed (spawn to exit); the median
  * and p90 are reported, and the section of docs/cli.md between the
  * statusline-bench marks is rewritten (BENCH_STATUSLINE_WRITE=0 to only print).
@@ -27,6 +27,7 @@ const REPO = path.resolve(HERE, '../..');
 const BIN = path.join(REPO, 'bin/clawmeter.js');
 const RUNS = Math.max(5, Number(process.env.BENCH_STATUSLINE_RUNS ?? 40));
 const DAYS = Math.max(1, Number(process.env.BENCH_STATUSLINE_DAYS ?? 30));
+const MB = Math.max(1, Number(process.env.BENCH_STATUSLINE_MB ?? 64));
 const WARMUP = 3;
 export const STATUSLINE_MARK_START = '<!-- statusline-bench -->';
 export const STATUSLINE_MARK_END = '<!-- /statusline-bench -->';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     const stateDir = path.join(root, 'state');
     const dataDir = path.join(root, 'data');
     const now = Date.now();
-    const truth = generateStateDir({ dir: stateDir, seed: 11, nowMs: now, days: DAYS, junk: false });
+    const truth = generateStateDir({ dir: stateDir, seed: 11, nowMs: now, days: DAYS, targetBytes: MB * 1024 * 1024, junk: false });
     // Node's own variables of the caller (NODE_OPTIONS, NODE_EXTRA_CA_CERTS change its start-up for both), no config or state of theirs
     const node = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NODE_')));
     const env = { ...node, PATH: process.env.PATH ?? '', HOME: path.join(root, 'home'), TZ: process.env.TZ ?? 'Europe/Berlin' };
@@ -120,8 +121,8 @@ async function main(): Promise<void> {
     const section = [
       STATUSLINE_MARK_START,
       `Measured by \`npm run bench:statusline\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, Node ${process.version}:`,
-      `${RUNS} warm runs per mode (after ${WARMUP} warm-ups), spawn to exit, interleaved with \`node -e 0\` in the same run (same environment: TZ=${env.TZ}, the caller's NODE_* variables);`,
-      `a ledger of ${DAYS} days (${truth.calls} calls) with one provider-reported window. The line was \`${[...lines][0].trim()}\` in every mode.`,
+      `${RUNS} warm runs per mode (after ${WARMUP} warm-ups), spawn to exit, interleaved with \`node -e 0\` in the same run (same environment: TZ=${env.TZ}, NODE_* variables: ${Object.keys(node).join(', ') || 'none'});`,
+      `a ledger of ${DAYS} days, ${MB} MB of transcripts (${truth.calls} calls) with one provider-reported window. The line was \`${[...lines][0].trim()}\` in every mode.`,
       '',
       '| statusline | median ms | p90 ms | over `node -e 0` (median) |',
       '|---|---|---|---|',
