@@ -83,6 +83,9 @@ const ENDPOINTS: Record<string, Handler> = {
   },
 };
 
+/** Every endpoint under /api/v1/ (docs/api.md documents each with an example). */
+export const API_ENDPOINTS: readonly string[] = [...Object.keys(ENDPOINTS), 'sources/health'];
+
 /** Answers a GET under /api/v1/ (path without the query string, and its parameters). */
 export function apiReply(d: ApiDeps, path: string, params: URLSearchParams): ApiReply {
   const name = path.slice(API_PREFIX.length);
