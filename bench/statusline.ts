@@ -61,6 +61,7 @@ async function waitFor(what: string, ok: () => boolean, ms = 60_000): Promise<vo
 }
 
 async function main(): Promise<void> {
+  const load0 = os.loadavg()[0];
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-statusline-'));
   try {
     const stateDir = path.join(root, 'state');
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     const verdict = (k: string) => `${s[k].median < TARGET_MS ? 'met' : '**not met**'}`;
     const section = [
       STATUSLINE_MARK_START,
-      `Measured by \`npm run bench:statusline\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, Node ${process.version}:`,
+      `Measured by \`npm run bench:statusline\` on ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (load average ${load0.toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}:`,
       `${RUNS} warm runs per mode (after ${WARMUP} warm-ups), spawn to exit, interleaved with \`node -e 0\` in the same run (same environment: TZ=${env.TZ}, NODE_* variables: ${Object.keys(node).join(', ') || 'none'});`,
       `a ledger of ${DAYS} days, ${MB} MB of transcripts (${truth.calls} calls) with one provider-reported window. The line was \`${[...lines][0].trim()}\` in every mode.`,
       '',

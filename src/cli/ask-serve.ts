@@ -42,7 +42,8 @@ export function askServe(api: OwnerApi, params: { tz: string; window: string }):
     };
     const timer = setTimeout(() => finish(null), TIMEOUT_MS);
     const sock = net.connect({ host, port: Number(u.port || 80) });
-    sock.on('connect', () => sock.end(`GET ${target} HTTP/1.0\r\nHost: ${u.host}\r\nAccept: application/json\r\n\r\n`));
+    // no half-close: a server may drop a request whose client has ended its side; HTTP/1.0 makes it close after the answer
+    sock.on('connect', () => sock.write(`GET ${target} HTTP/1.0\r\nHost: ${u.host}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`));
     sock.on('data', (c: Buffer) => {
       n += c.length;
       if (n > MAX_REPLY) return finish(null);
