@@ -113,6 +113,21 @@ test('statusline ignores an advertised API that is not the ledger holder: anothe
   assert.equal(lineOfReply('HTTP/1.1 200 OK\r\n\r\nnot json', 'i'), null);
 });
 
+test('statusline while another process holds the ledger without advertising an API: read alongside, no ingest', () => {
+  const { stateDir, dataDir } = fixture();
+  const truth = run(['statusline', '--data-dir', dataDir, '--no-ingest']).out;
+  const holder = Ledger.open(dataDir); // this process holds the writer lock; its side file names no API
+  try {
+    assert.equal(readOwner(dataDir)?.pid, process.pid);
+    assert.equal(readOwner(dataDir)?.api, undefined);
+    const r = run(['statusline', '--state-dir', stateDir, '--data-dir', dataDir]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(noCountdown(r.out), noCountdown(truth));
+  } finally {
+    holder.close();
+  }
+});
+
 test('today without --tz: the local midnight Date gives is the start of the day the query API computes, across DST edges', () => {
   const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Santiago', 'America/Havana', 'Asia/Beirut', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kolkata', 'America/St_Johns'];
   const script = `

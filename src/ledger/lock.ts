@@ -38,17 +38,18 @@ export class WriterLock {
   static heldElsewhere(dataDir: string): boolean {
     const file = path.join(dataDir, LOCK_FILE);
     if (!fs.existsSync(file)) return false;
-    const db = new Database(file, { timeout: 0, fileMustExist: true });
+    let db: Database.Database | null = null;
     try {
+      db = new Database(file, { timeout: 0, fileMustExist: true });
       db.exec('BEGIN EXCLUSIVE');
       db.exec('ROLLBACK');
       return false;
     } catch (err) {
+      // anything but "busy" (an unreadable lock file, say) is for the real open to report
       const code = (err as { code?: string }).code ?? '';
-      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
-      throw err;
+      return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
     } finally {
-      db.close();
+      db?.close();
     }
   }
 
