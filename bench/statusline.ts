@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     const l = Ledger.open(dataDir);
     l.commit({
       calls: [],
-      quota: { stateDir, agent: 'main', origin: 'bench', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.42, resetsAtMs: now + 3 * 3_600_000, observedAtMs: now, plan: 'max' }] },
+      quota: { stateDir, agent: 'main', source: 'quota-poll', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.42, resetsAtMs: now + 3 * 3_600_000, observedAtMs: now, plan: 'max' }] },
     });
     l.close();
     const sl = [BIN, 'statusline', '--state-dir', stateDir, '--data-dir', dataDir];

@@ -240,7 +240,7 @@ test('report window: per rolling window and provider with the provider-reported 
       call(3, at(600_000), { provider: 'openai-codex', model: 'gpt-5', costUsd: 0.05 }), // openai-codex, main: 0.05
       call(4, at(3 * 86_400_000), { provider: 'openai-codex', model: 'gpt-5' }), // in 7d only: 0.04
     ],
-    quota: { stateDir: '/s', agent: 'main', origin: 'test', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.25, resetsAtMs: now + 7_200_000, observedAtMs: now, plan: 'max' }] },
+    quota: { stateDir: '/s', agent: 'main', source: 'quota-poll', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.25, resetsAtMs: now + 7_200_000, observedAtMs: now, plan: 'max' }] },
   });
   l.close();
   const j = (...extra: string[]) => {

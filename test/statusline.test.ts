@@ -36,7 +36,7 @@ function fixture(): { stateDir: string; dataDir: string } {
   generateStateDir({ dir: stateDir, seed: 3, nowMs: now, days: 2, junk: false });
   assert.equal(run(['ingest', '--state-dir', stateDir, '--data-dir', dataDir, '--log-level', 'error']).code, 0);
   const l = Ledger.open(dataDir);
-  l.commit({ calls: [], quota: { stateDir, agent: 'main', origin: 'test', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.37, resetsAtMs: now + 2 * H + 30 * 60_000, observedAtMs: now, plan: 'max' }] } });
+  l.commit({ calls: [], quota: { stateDir, agent: 'main', source: 'quota-poll', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.37, resetsAtMs: now + 2 * H + 30 * 60_000, observedAtMs: now, plan: 'max' }] } });
   l.close();
   return { stateDir, dataDir };
 }
