@@ -3,6 +3,7 @@
  * --interval) into the ledger, and the HTTP endpoint that renders the ledger's
  * last state. Scrapes never wait for ingestion.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,6 +104,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
 
   let app: App | null = null;
   let query: LedgerQuery | null = null;
+  const instance = randomUUID();
   const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [] };
   const server = await startServer(
     {
@@ -113,6 +115,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
         version: version(),
         tz: localZone(env),
         window: usage.windows[0] ?? { name: '5h', ms: 5 * 3_600_000 },
+        instance,
       },
       onError: (what, err) => log.limited(`http\u0000${what}`, 'warn', what, { error: err.message }),
       renderMetrics: (format) => {
@@ -166,6 +169,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
+  // `clawmeter statusline` asks a running serve over plain HTTP (no TLS, no password) instead of opening SQLite.
+  if (!demo && !server.tls && !(web && Object.keys(web.config.users).length > 0)) openLedgerRef.advertise({ url: localUrl(server.url), instance });
   // Components start in this order and shut down in reverse: the inputs (poller,
   // ingest loop) stop first, then the sinks, then the ledger closes.
   const parts = new Components(log);
@@ -199,6 +204,11 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     reloadWebConfig: () => webWatch?.checkNow(true),
     stop: () => (stopping ??= parts.shutdown()),
   };
+}
+
+/** The server's URL as this machine reaches it: a wildcard address becomes loopback. */
+function localUrl(url: string): string {
+  return url.replace(/^http:\/\/0\.0\.0\.0:/, 'http://127.0.0.1:').replace(/^http:\/\/\[::\]:/, 'http://[::1]:');
 }
 
 interface App {

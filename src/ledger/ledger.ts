@@ -21,6 +21,7 @@ import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock, privateDir } from './lock.js';
+import type { OwnerApi } from './owner.js';
 import { CallAliasTable } from './call-aliases.js';
 import { SpanStore } from './spans.js';
 import { carryOverExportMarks, type CarriedMarks } from './span-exports.js';
@@ -382,6 +383,11 @@ export class Ledger implements CursorReader {
 
   windows(): WindowRow[] {
     return this.windowCache;
+  }
+
+  /** Tells readers (statusline) where this process's JSON API answers: ledger.owner.json. */
+  advertise(api: OwnerApi): void {
+    this.lock.advertise(api);
   }
 
   close(): void {
