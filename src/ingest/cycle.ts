@@ -8,9 +8,7 @@
 import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, SpanFact, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
-import { parseFailedRunLine } from '../parse/failed-run.js';
-import { parseRecord } from '../parse/transcript-line.js';
-import { spanFactOf } from '../parse/span-facts.js';
+import { parseCandidate } from '../parse/candidate.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { CycleHealth, type CycleResult } from './health.js';
@@ -328,12 +326,11 @@ export class Ingestor {
   private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
     const label = callLabeler(batch.context, (c) => this.ledger.lookupSession(c.stateDir, c.agent, c.sessionId ?? ''), this.opts.estimateCost);
     for (const rec of batch.records) {
-      const failed = parseFailedRunLine(rec.text);
+      const { result: r, failedRun: failed, span } = parseCandidate(rec, batch.context);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
-      const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') {
         calls.push(label(r.call));
-        this.stagedSpans.push(spanFactOf(rec.text, r.call, batch.context));
+        if (span) this.stagedSpans.push(span);
       }
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
