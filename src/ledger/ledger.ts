@@ -32,6 +32,7 @@ import { withCompatKind } from './totals.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
+import { Checkpointer } from './checkpointer.js';
 
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
@@ -59,6 +60,8 @@ export class Ledger implements CursorReader {
   private readonly now: () => number;
   private readonly notify: NonNullable<LedgerOptions['log']>;
   private stmts: CommitStatements;
+  /** WAL checkpoints on their own thread once a backfill starts (checkpointer.ts). */
+  private readonly checkpoints: Checkpointer;
 
   private constructor(
     file: string,
@@ -88,6 +91,7 @@ export class Ledger implements CursorReader {
     this.aliases = new CallAliasTable(db);
     this.spans = new SpanStore(db);
     this.buckets = new WindowBuckets(db, this.now);
+    this.checkpoints = new Checkpointer(db, file, this.notify);
     this.load();
   }
 
@@ -218,6 +222,7 @@ export class Ledger implements CursorReader {
       this.failedRuns.discard();
       throw err;
     }
+    this.checkpoints.afterCommit();
     return this.publish(work, batch, publishSnapshots);
   }
 
@@ -233,7 +238,9 @@ export class Ledger implements CursorReader {
     this.stepping = true;
     const work = this.newWork();
     const calls = batch.calls ?? [];
+    const spans = batch.spans ?? [];
     let publishSnapshots: () => void = () => undefined;
+    this.checkpoints.start();
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -243,8 +250,13 @@ export class Ledger implements CursorReader {
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        publishSnapshots = this.finishWork(batch);
+        for (let i = 0; i < spans.length; i += slice) {
+          await pause();
+          this.spans.add(spans.slice(i, i + slice));
+        }
+        publishSnapshots = this.finishWork({ ...batch, spans: undefined });
         this.db.exec('COMMIT');
+        this.checkpoints.afterCommit();
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.failedRuns.discard();
@@ -356,6 +368,7 @@ export class Ledger implements CursorReader {
   }
 
   close(): void {
+    this.checkpoints.close();
     if (this.db.open) this.db.close();
     this.lock.release();
   }
