@@ -37,22 +37,34 @@ export class Checkpointer {
     private readonly notify: (level: 'warn', msg: string, fields: Record<string, unknown>) => void,
   ) {}
 
+  /** Checkpoints the thread has completed. */
+  checkpoints = 0;
+  private idleWaiters: Array<() => void> = [];
+
   get running(): boolean {
     return this.worker !== null;
+  }
+
+  /** Resolves when no checkpoint is in flight or asked for (tests). */
+  whenIdle(): Promise<void> {
+    const w = this.worker;
+    if (!this.busy || !w) return Promise.resolve();
+    w.ref(); // the wait itself keeps the process alive
+    return new Promise<void>((r) => this.idleWaiters.push(r)).finally(() => w.unref());
   }
 
   /** Starts the checkpoint thread (idempotent). */
   start(): void {
     if (this.worker) return;
-    const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, done: this.done } });
-    w.unref();
+    const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, done: this.done }, execArgv: [] });
     w.on('message', (m: unknown) => {
       if (m === 'checkpointed') {
         this.busy = false;
+        this.checkpoints++;
         if (this.again) {
           this.again = false;
           this.request();
-        }
+        } else for (const r of this.idleWaiters.splice(0)) r();
       } else if (m && typeof m === 'object' && 'error' in m) {
         this.notify('warn', 'WAL checkpoint failed; will retry', { error: String((m as { error: unknown }).error) });
       }
@@ -61,6 +73,7 @@ export class Checkpointer {
     w.on('exit', () => {
       if (this.worker === w) this.fail(new Error('checkpoint thread exited'));
     });
+    w.unref(); // after the listeners: adding one refs the thread again
     this.worker = w;
     this.db.pragma('wal_autocheckpoint = 0');
   }
@@ -90,6 +103,8 @@ export class Checkpointer {
   private fail(err: Error): void {
     if (!this.worker) return;
     this.worker = null;
+    this.busy = false;
+    for (const r of this.idleWaiters.splice(0)) r();
     this.notify('warn', 'checkpoint thread stopped; the writer checkpoints itself', { error: err.message });
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
   }
@@ -99,6 +114,8 @@ export class Checkpointer {
     const w = this.worker;
     if (!w) return;
     this.worker = null;
+    this.busy = false;
+    for (const r of this.idleWaiters.splice(0)) r();
     w.postMessage('close');
     Atomics.wait(new Int32Array(this.done), 0, 0, CLOSE_WAIT_MS);
     void w.terminate();

@@ -61,7 +61,7 @@ export class Ledger implements CursorReader {
   private readonly notify: NonNullable<LedgerOptions['log']>;
   private stmts: CommitStatements;
   /** WAL checkpoints on their own thread once a backfill starts (checkpointer.ts). */
-  private readonly checkpoints: Checkpointer;
+  readonly checkpoints: Checkpointer;
 
   private constructor(
     file: string,
