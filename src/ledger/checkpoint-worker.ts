@@ -12,6 +12,7 @@ const { file, done } = workerData as { file: string; done: SharedArrayBuffer };
 const flag = new Int32Array(done);
 const db = new Database(file, { fileMustExist: true });
 db.pragma('busy_timeout = 5000');
+db.pragma('cache_size = -256'); // a checkpoint copies WAL frames; it needs no page cache of its own
 
 parentPort!.on('message', (m: 'checkpoint' | 'close') => {
   if (m === 'checkpoint') {

@@ -56,7 +56,12 @@ export class Checkpointer {
   /** Starts the checkpoint thread (idempotent). */
   start(): void {
     if (this.worker) return;
-    const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, done: this.done }, execArgv: [] });
+    const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+      workerData: { file: this.file, done: this.done },
+      execArgv: [],
+      // It only runs one pragma: a small heap keeps the thread's memory small.
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+    });
     w.on('message', (m: unknown) => {
       if (m === 'checkpointed') {
         this.busy = false;
