@@ -262,6 +262,8 @@ export class Ledger implements CursorReader {
         this.failedRuns.discard();
         throw err;
       }
+      // Committed; published after one more pause, so COMMIT and publishing are two short tasks, not one long one.
+      await pause().catch(() => undefined);
     } finally {
       this.stepping = false;
     }
