@@ -161,8 +161,14 @@ export type Cursor = Record<string, unknown>;
 
 /** A record a source hands to the transcript-line parser. */
 export interface TranscriptRecord {
-  /** One transcript line (JSONL line or transcript_events.event_json). */
-  text: string;
+  /** One transcript line (JSONL line or transcript_events.event_json), decoded; or see `bytes`. */
+  text?: string;
+  /**
+   * The line's raw UTF-8 bytes instead of `text` (a copy the record owns): the
+   * parser reads them with its fast path (src/parse/fast-line.ts) and decodes them
+   * only when that path is unsure.
+   */
+  bytes?: Buffer;
   /** Position inside the input, for logs: a line number or a row sequence. */
   pos: number;
   /**

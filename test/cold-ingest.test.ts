@@ -96,7 +96,7 @@ test('a stepped commit is one transaction: published after COMMIT, rolled back w
       seen.push(ledger.callCount());
       await new Promise((r) => setImmediate(r));
     }, 1_000);
-    assert.deepEqual(seen, [0, 0], 'two pauses between three slices, nothing published yet');
+    assert.deepEqual(seen, [0, 0, 0], 'two pauses between three slices and one after COMMIT, nothing published yet');
     assert.deepEqual(res, { inserted: 2_500, duplicates: 0 });
     assert.equal(ledger.callCount(), 2_500);
     assert.deepEqual(ledger.get('file:x'), { offset: 1 });

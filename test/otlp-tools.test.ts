@@ -129,7 +129,7 @@ test('cold-archive envelopes (2026.9.5+): their toolResult rows become tool resu
   const issues: unknown[] = [];
   const got = coldArchiveLines(data, 'cold', 1 << 20, { report: (i: unknown) => issues.push(i) } as never);
   assert.equal(got.records.length, 2);
-  const r = parseToolResultRecord(got.records[1].text)!;
+  const r = parseToolResultRecord(got.records[1].text ?? "")!;
   assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError, pos: got.records[1].pos }, { id: 'call_9', name: 'grep', ts: T0 + 900, err: true, pos: 2 });
   assert.deepEqual(issues, []);
 });

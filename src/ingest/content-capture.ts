@@ -14,6 +14,7 @@
  */
 import type { ContentFact, ParsedCall, TranscriptRecord } from '../model.js';
 import { redactedBody } from '../labeling/log-redaction.js';
+import { wholeText } from '../parse/candidate.js';
 import { toolKeyOf } from '../parse/span-facts.js';
 import { toolOutputText } from '../parse/tool-result.js';
 
@@ -37,7 +38,7 @@ export function toolOutputContent(toolKey: string, raw: string): ContentFact {
 export function callContent(rec: TranscriptRecord, call: ParsedCall, sessionHash: string, c: CaptureSwitches): ContentFact[] {
   let blocks: unknown;
   try {
-    blocks = (JSON.parse(rec.full ? rec.full() : rec.text) as { message?: { content?: unknown } }).message?.content;
+    blocks = (JSON.parse(wholeText(rec)) as { message?: { content?: unknown } }).message?.content;
   } catch {
     return [];
   }

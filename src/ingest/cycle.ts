@@ -8,8 +8,7 @@
 import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
-import { parseFailedRunLine } from '../parse/failed-run.js';
-import { parseRecord } from '../parse/transcript-line.js';
+import { parseCandidate } from '../parse/candidate.js';
 import { SpanStaging } from './span-staging.js';
 import type { CaptureSwitches } from './content-capture.js';
 import { Logger } from '../util/log.js';
@@ -332,12 +331,11 @@ export class Ingestor {
     const label = callLabeler(batch.context, (c) => this.ledger.lookupSession(c.stateDir, c.agent, c.sessionId ?? ''), this.opts.estimateCost);
     for (const rec of batch.records) {
       if (this.spanStage.toolResult(rec, batch.context)) continue;
-      const failed = parseFailedRunLine(rec.text);
+      const { result: r, failedRun: failed, span } = parseCandidate(rec, batch.context);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
-      const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') {
         calls.push(label(r.call));
-        this.spanStage.call(rec, r.call, batch.context);
+        this.spanStage.call(rec, r.call, span, batch.context);
       } else if (r.kind === 'ignored') this.spanStage.ignored(rec, batch.context);
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);

@@ -6,6 +6,7 @@
  * calls in one transaction (CommitBatch.spans, .toolResults, .content).
  */
 import type { ContentFact, ParsedCall, SpanFact, ToolResultFact, TranscriptContext, TranscriptRecord } from '../model.js';
+import { wholeText } from '../parse/candidate.js';
 import { sessionHashOf, spanFactOf, toolResultFactOf } from '../parse/span-facts.js';
 import { COMPACT_TOOL_RESULT, parseToolResultRecord, readToolResult } from '../parse/tool-result.js';
 import { callContent, toolOutputContent, type CaptureSwitches } from './content-capture.js';
@@ -17,14 +18,15 @@ export class SpanStaging {
 
   constructor(private readonly capture: CaptureSwitches | undefined) {}
 
-  /** A record that parsed as a call. */
-  call(rec: TranscriptRecord, call: ParsedCall, ctx: TranscriptContext): void {
-    this.spans.push(spanFactOf(rec.text, call, ctx));
+  /** A record that parsed as a call, with the span fact the parser read (null: read it here). */
+  call(rec: TranscriptRecord, call: ParsedCall, span: SpanFact | null, ctx: TranscriptContext): void {
+    this.spans.push(span ?? spanFactOf(wholeText(rec), call, ctx));
     if (this.capture && (this.capture.outputMessages || this.capture.toolInputs)) this.content.push(...callContent(rec, call, sessionHashOf(ctx), this.capture));
   }
 
   /** A compact toolResult record: staged and true; any other record: false. */
   toolResult(rec: TranscriptRecord, ctx: TranscriptContext): boolean {
+    if (rec.text === undefined) return false; // compact records are text; lines given as bytes are candidates
     const r = parseToolResultRecord(rec.text);
     if (!r) return false;
     const fact = toolResultFactOf(r, ctx);
@@ -38,8 +40,9 @@ export class SpanStaging {
    * "assistant", so the sources passed it on as a possible call): staged like one.
    */
   ignored(rec: TranscriptRecord, ctx: TranscriptContext): void {
-    if (!rec.text.slice(0, 320).includes('"role":"toolResult"')) return;
-    const line = Buffer.from(rec.full ? rec.full() : rec.text);
+    const head = rec.bytes ? rec.bytes.toString('latin1', 0, 320) : (rec.text ?? '').slice(0, 320);
+    if (!head.includes('"role":"toolResult"')) return;
+    const line = rec.bytes && !rec.full ? rec.bytes : Buffer.from(wholeText(rec));
     const r = readToolResult(line, 0, line.length);
     if (r) this.toolResult({ text: JSON.stringify({ type: COMPACT_TOOL_RESULT, ...r }), pos: rec.pos }, ctx);
   }

@@ -35,6 +35,7 @@ import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
 import { RunDurations, type RunDurationRow } from './run-durations.js';
+import { Checkpointer } from './checkpointer.js';
 
 export type { RunDurationRow } from './run-durations.js';
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
@@ -64,6 +65,8 @@ export class Ledger implements CursorReader {
   private readonly now: () => number;
   private readonly notify: NonNullable<LedgerOptions['log']>;
   private stmts: CommitStatements;
+  /** WAL checkpoints on their own thread once a backfill starts (checkpointer.ts). */
+  readonly checkpoints: Checkpointer;
 
   private constructor(
     file: string,
@@ -94,6 +97,7 @@ export class Ledger implements CursorReader {
     this.spans = new SpanStore(db);
     this.runs = new RunDurations(db);
     this.buckets = new WindowBuckets(db, this.now);
+    this.checkpoints = new Checkpointer(db, file, this.notify);
     this.load();
   }
 
@@ -236,6 +240,7 @@ export class Ledger implements CursorReader {
       this.runs.discard();
       throw err;
     }
+    this.checkpoints.afterCommit();
     return this.publish(work, batch, publishSnapshots);
   }
 
@@ -251,7 +256,9 @@ export class Ledger implements CursorReader {
     this.stepping = true;
     const work = this.newWork();
     const calls = batch.calls ?? [];
+    const spans = batch.spans ?? [];
     let publishSnapshots: () => void = () => undefined;
+    this.checkpoints.start();
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -261,14 +268,21 @@ export class Ledger implements CursorReader {
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        publishSnapshots = this.finishWork(batch, work);
+        for (let i = 0; i < spans.length; i += slice) {
+          await pause();
+          this.spans.add(spans.slice(i, i + slice));
+        }
+        publishSnapshots = this.finishWork(batch, work, true);
         this.db.exec('COMMIT');
+        this.checkpoints.afterCommit();
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.failedRuns.discard();
         this.runs.discard();
         throw err;
       }
+      // Committed; published after one more pause, so COMMIT and publishing are two short tasks, not one long one.
+      await pause().catch(() => undefined);
     } finally {
       this.stepping = false;
     }
@@ -290,11 +304,11 @@ export class Ledger implements CursorReader {
   }
 
   /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
-  private finishWork(batch: CommitBatch, work: CommitWork): () => void {
+  private finishWork(batch: CommitBatch, work: CommitWork, spansInserted = false): () => void {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
     if (batch.spans) {
-      this.spans.add(batch.spans);
+      if (!spansInserted) this.spans.add(batch.spans);
       if (work.added.length > 0) this.runs.add(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])));
     }
     if (batch.toolResults) this.spans.tools.add(batch.toolResults);
@@ -391,6 +405,7 @@ export class Ledger implements CursorReader {
   }
 
   close(): void {
+    this.checkpoints.close();
     if (this.db.open) this.db.close();
     this.lock.release();
   }

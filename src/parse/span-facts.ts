@@ -72,3 +72,41 @@ export function toolResultFactOf(r: ToolResultLine, ctx: TranscriptContext): Too
     isError: r.isError,
   };
 }
+
+const MEMBER_WINDOW = 1024;
+
+/**
+ * stringMember over a line in its latin1 form (one char per byte, see
+ * fast-line.ts); undefined when it cannot be sure to give what stringMember gives
+ * on the decoded line: the value (or the window searched) holds non-ASCII bytes,
+ * whose characters are not one per byte there. The member pattern is ASCII, so its
+ * first occurrence is the same in both forms.
+ */
+function latin1Member(s: string, key: string): string | null | undefined {
+  const i = s.indexOf(`"${key}":"`);
+  if (i === -1) return null;
+  const open = i + key.length + 3;
+  const m = /^"((?:[^"\\]|\\.)*)"/.exec(s.slice(open, open + MEMBER_WINDOW));
+  const seen = m ? m[0] : s.slice(open, open + MEMBER_WINDOW);
+  for (let k = 0; k < seen.length; k++) if (seen.charCodeAt(k) >= 0x80) return undefined;
+  if (!m) return null;
+  try {
+    return JSON.parse(m[0]) as string;
+  } catch {
+    return null;
+  }
+}
+
+/** spanFactOf for a line in its latin1 form; null when the caller must decode the line and use spanFactOf. */
+export function spanFactOfLatin1(latin1: string, call: ParsedCall, ctx: TranscriptContext): SpanFact | null {
+  const responseId = latin1Member(latin1, 'responseId');
+  if (responseId === undefined) return null;
+  const api = latin1Member(latin1, 'api');
+  if (api === undefined) return null;
+  return {
+    dedupeKey: call.dedupeKey,
+    sessionHash: sessionHashOf(ctx),
+    requestIdHash: responseId ? hash16(responseId) : null,
+    api: api ? boundName(api) : null,
+  };
+}

@@ -283,10 +283,9 @@ export class TranscriptFilesSource implements Source {
               badUtf8++;
               if (firstBad === 0) firstBad = lineNo;
             }
-            // The whole line is decoded: a full JSON.parse now costs less than proving a
-            // content cut exact (measured, issue 9), and the record keeps no reference
-            // into the read buffer, which lineBlocks reuses.
-            records.push({ text: slice.toString('utf8'), pos: lineNo });
+            // The line's bytes are copied (the record keeps no reference into the read
+            // buffer, which lineBlocks reuses) and read by the parser's fast path.
+            records.push({ bytes: Buffer.from(slice), pos: lineNo });
           } else if (isToolResultLine(view, lineStart, nl)) {
             const r = toolResultRecord(view, lineStart, nl, lineNo); // tool spans: a compact record, the output not decoded
             if (r) records.push(r);

@@ -1,0 +1,128 @@
+/**
+ * WAL checkpoints off the writer's thread (issue 9: a COMMIT that crossed SQLite's
+ * auto-checkpoint threshold also copied the WAL into the main file and synced it,
+ * 40-100 ms on a loaded machine, with every scrape waiting behind it).
+ *
+ * Once started (by the first stepped commit: a backfill), the writer's connection
+ * stops checkpointing itself (`wal_autocheckpoint = 0`) and, after each commit
+ * that left the WAL above CHECKPOINT_BYTES, asks the checkpoint thread
+ * (checkpoint-worker.ts) for a PASSIVE checkpoint. One request is in flight at a
+ * time; requests meanwhile are coalesced. Crash safety is SQLite's own: a
+ * checkpoint only copies committed frames, and a kill at any moment leaves a WAL
+ * that the next open replays.
+ *
+ * close() stops the thread synchronously (its connection closed before the
+ * writer's, so the writer's close still checkpoints and removes the WAL as
+ * before); the thread is unref'd, so it never keeps a process alive. If the thread
+ * fails, the writer goes back to checkpointing itself.
+ */
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+
+/** SQLite's default auto-checkpoint threshold: 1,000 pages of 4 KiB. */
+const CHECKPOINT_BYTES = 4 * 1024 * 1024;
+const AUTO_CHECKPOINT_PAGES = 1000;
+const CLOSE_WAIT_MS = 5000;
+
+export class Checkpointer {
+  private worker: Worker | null = null;
+  private readonly done = new SharedArrayBuffer(4);
+  private busy = false;
+  private again = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+    private readonly notify: (level: 'warn', msg: string, fields: Record<string, unknown>) => void,
+  ) {}
+
+  /** Checkpoints the thread has completed. */
+  checkpoints = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Resolves when no checkpoint is in flight or asked for (tests). */
+  whenIdle(): Promise<void> {
+    const w = this.worker;
+    if (!this.busy || !w) return Promise.resolve();
+    w.ref(); // the wait itself keeps the process alive
+    return new Promise<void>((r) => this.idleWaiters.push(r)).finally(() => w.unref());
+  }
+
+  /** Starts the checkpoint thread (idempotent). */
+  start(): void {
+    if (this.worker) return;
+    const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+      workerData: { file: this.file, done: this.done },
+      execArgv: [],
+      // It only runs one pragma: a small heap keeps the thread's memory small.
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+    });
+    w.on('message', (m: unknown) => {
+      if (m === 'checkpointed') {
+        this.busy = false;
+        this.checkpoints++;
+        if (this.again) {
+          this.again = false;
+          this.request();
+        } else for (const r of this.idleWaiters.splice(0)) r();
+      } else if (m && typeof m === 'object' && 'error' in m) {
+        this.notify('warn', 'WAL checkpoint failed; will retry', { error: String((m as { error: unknown }).error) });
+      }
+    });
+    w.on('error', (err) => this.fail(err));
+    w.on('exit', () => {
+      if (this.worker === w) this.fail(new Error('checkpoint thread exited'));
+    });
+    w.unref(); // after the listeners: adding one refs the thread again
+    this.worker = w;
+    this.db.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** After a commit: a checkpoint if the WAL is large (coalesced while one runs). */
+  afterCommit(): void {
+    if (!this.worker) return;
+    let size = 0;
+    try {
+      size = fs.statSync(`${this.file}-wal`).size;
+    } catch {
+      return;
+    }
+    if (size >= CHECKPOINT_BYTES) this.request();
+  }
+
+  private request(): void {
+    if (!this.worker) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    this.worker.postMessage('checkpoint');
+  }
+
+  private fail(err: Error): void {
+    if (!this.worker) return;
+    this.worker = null;
+    this.busy = false;
+    for (const r of this.idleWaiters.splice(0)) r();
+    this.notify('warn', 'checkpoint thread stopped; the writer checkpoints itself', { error: err.message });
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+  }
+
+  /** Stops the thread and waits (bounded) until its connection is closed. */
+  close(): void {
+    const w = this.worker;
+    if (!w) return;
+    this.worker = null;
+    this.busy = false;
+    for (const r of this.idleWaiters.splice(0)) r();
+    w.postMessage('close');
+    Atomics.wait(new Int32Array(this.done), 0, 0, CLOSE_WAIT_MS);
+    void w.terminate();
+  }
+}
