@@ -14,29 +14,10 @@ import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Ledger, LEDGER_FILE } from '../src/ledger/ledger.js';
 import type { CommitCall } from '../src/ledger/types.js';
-import { tmpDir } from './helpers.js';
+import { tmpDir, ledgerCall } from './helpers.js';
 
 function call(i: number): CommitCall {
-  return {
-    dedupeKey: `key-${i}-${(i * 2654435761) % 1000003}`,
-    tsMs: Date.UTC(2026, 10, 1) + i * 1000,
-    provider: 'openai',
-    model: 'gpt-5',
-    input: 10 + i,
-    output: 5,
-    cacheRead: 0,
-    cacheWrite: 0,
-    costUsd: 0.001,
-    stopReason: 'stop',
-    errorCategory: null,
-    latencyMs: null,
-    agent: 'main',
-    compatKind: 'main',
-    kind: 'main',
-    channel: 'telegram',
-    chatType: 'direct',
-    source: 'jsonl',
-  };
+  return ledgerCall(i, { dedupeKey: `key-${i}-${(i * 2654435761) % 1000003}`, input: 10 + i });
 }
 
 const pause = () => new Promise<void>((r) => setImmediate(r));

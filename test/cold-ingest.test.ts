@@ -12,7 +12,7 @@ import path from 'node:path';
 import { lineBlocks } from '../src/sources/tail.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import type { CommitCall } from '../src/ledger/types.js';
-import { tmpDir } from './helpers.js';
+import { tmpDir, ledgerCall } from './helpers.js';
 
 async function readLines(file: string, maxLine: number, final: boolean): Promise<{ lines: string[]; tooLong: number; skipped: number; partial: number }> {
   const fd = fs.openSync(file, 'r');
@@ -63,26 +63,7 @@ test('lineBlocks with reused buffers returns every line exactly, long and short,
 });
 
 function call(i: number): CommitCall {
-  return {
-    dedupeKey: `k${i}`,
-    tsMs: Date.UTC(2026, 10, 1) + i * 1000,
-    provider: 'openai',
-    model: 'gpt-5',
-    input: 10,
-    output: 5,
-    cacheRead: 0,
-    cacheWrite: 0,
-    costUsd: 0.001,
-    stopReason: 'stop',
-    errorCategory: null,
-    latencyMs: null,
-    agent: 'main',
-    compatKind: 'main',
-    kind: 'main',
-    channel: 'telegram',
-    chatType: 'direct',
-    source: 'jsonl',
-  };
+  return ledgerCall(i);
 }
 
 test('a stepped commit is one transaction: published after COMMIT, rolled back whole on a failure', async () => {

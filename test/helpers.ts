@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
+import type { CommitCall } from '../src/ledger/types.js';
 import { createIngestor } from '../src/ingest/pipeline.js';
 import { Logger } from '../src/util/log.js';
 import { IngestStats } from '../src/ingest/stats.js';
@@ -135,4 +136,29 @@ export async function ingestOnce(stateDirs: string[], dataDir: string, ledger?: 
   const ingestor = createIngestor(l, () => stateDirs, { log: new Logger('silent'), stats });
   const summary = await ingestor.trigger();
   return { ledger: l, stats, summary, ingestor };
+}
+
+/** A plausible ledger call number i (ts one second apart from 2026-11-01), with overrides. */
+export function ledgerCall(i: number, o: Partial<CommitCall> = {}): CommitCall {
+  return {
+    dedupeKey: `k${i}`,
+    tsMs: Date.UTC(2026, 10, 1) + i * 1000,
+    provider: 'openai',
+    model: 'gpt-5',
+    input: 10,
+    output: 5,
+    cacheRead: 0,
+    cacheWrite: 0,
+    costUsd: 0.001,
+    stopReason: 'stop',
+    errorCategory: null,
+    latencyMs: null,
+    agent: 'main',
+    compatKind: 'main',
+    kind: 'main',
+    channel: 'telegram',
+    chatType: 'direct',
+    source: 'jsonl',
+    ...o,
+  };
 }
