@@ -7,6 +7,9 @@
  */
 import { DIMENSIONS, type Dimension, type Filter } from '../../query/index.js';
 
+/** Every query parameter an endpoint reads (the API cache keys on these only). */
+export const API_PARAMS: ReadonlySet<string> = new Set(['range', 'from', 'to', 'step', 'by', 'agent', 'provider', 'model', 'channel', 'tz', 'limit']);
+
 export const RANGES: Record<string, number> = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 };
 /** The step a range gets when none is asked for: about 100-300 points per chart. */
 const DEFAULT_STEP: Array<[number, number]> = [
