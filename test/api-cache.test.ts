@@ -56,7 +56,7 @@ async function setup(limits: { apiCacheEntries?: number; apiCacheBytes?: number;
     {
       api: {
         query: () => q,
-        health: () => ({ ready: true, reasons: [], ingesting: false, cyclesCompleted: cycles, lastIngestMs: clock.now, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [] }),
+        health: () => ({ ready: true, reasons: [], ingesting: false, cyclesCompleted: cycles, lastIngestMs: clock.now, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [], ledger: null }),
         demo: false, version: 'test', tz: 'UTC', window: { name: '5h', ms: 5 * H }, now: () => clock.now,
       },
       renderMetrics: () => '',

@@ -102,7 +102,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
 
   let app: App | null = null;
   let query: LedgerQuery | null = null;
-  const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [] };
+  const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [], ledger: null };
   const server = await startServer(
     {
       api: {

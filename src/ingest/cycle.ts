@@ -8,6 +8,7 @@
 import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, SpanFact, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
+import { LedgerWriteError } from '../ledger/write-health.js';
 import { parseFailedRunLine } from '../parse/failed-run.js';
 import { parseRecord } from '../parse/transcript-line.js';
 import { spanFactOf } from '../parse/span-facts.js';
@@ -69,6 +70,7 @@ export class Ingestor {
     private readonly opts: IngestOptions = {},
   ) {
     this.stats = opts.stats ?? new IngestStats();
+    this.stats.ledgerHealth = () => ledger.writeHealth.view;
     this.log = opts.log ?? new Logger('warn');
     this.now = opts.now ?? Date.now;
   }
@@ -126,6 +128,7 @@ export class Ingestor {
       remainingBytes: () => this.remainingBytes(sources),
     });
     this.progress = progress;
+    let ledgerFailed = false;
     for (const source of sources) {
       if (this.stopping) break;
       health.begin(source);
@@ -147,12 +150,19 @@ export class Ingestor {
         summary.duplicates += r.duplicates;
       } catch (err) {
         this.discardStage();
-        health.failed((err as Error).message);
-        this.log.limited(`poll\u0000${source.name}\u0000${source.scope?.agent ?? ''}`, 'error', 'source failed; will retry next cycle', {
-          source: source.name,
-          agent: source.scope?.agent,
-          error: (err as Error).message,
-        });
+        if (err instanceof LedgerWriteError) {
+          // The ledger, not the source, failed: the source is not blamed, readiness and
+          // clawmeter_ledger_* say so, and the same input is read again next cycle.
+          ledgerFailed = true;
+          this.log.limited(`ledger\u0000${err.reason}`, 'error', 'ledger write failed; will retry next cycle', { reason: err.reason, error: err.message });
+        } else {
+          health.failed((err as Error).message);
+          this.log.limited(`poll\u0000${source.name}\u0000${source.scope?.agent ?? ''}`, 'error', 'source failed; will retry next cycle', {
+            source: source.name,
+            agent: source.scope?.agent,
+            error: (err as Error).message,
+          });
+        }
       }
       health.end(this.now());
     }
@@ -167,9 +177,10 @@ export class Ingestor {
       this.log.limited('windows', 'error', 'window refresh failed', { error: (err as Error).message });
     }
     if (!summary.interrupted) health.prune();
-    summary.result = health.result(windowsFailed);
+    summary.result = health.result(windowsFailed || ledgerFailed);
     summary.failures = health.reasons();
     if (windowsFailed) summary.failures.push('window refresh failed');
+    if (ledgerFailed) summary.failures.push(`ledger write failed: ${this.ledger.writeHealth.view.lastError?.message ?? ''}`);
     summary.durationSeconds = (performance.now() - started) / 1000;
     this.stats.observeDuration(summary.durationSeconds);
     if (summary.result === 'failed') this.stats.cyclesFailed++;

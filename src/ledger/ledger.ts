@@ -26,6 +26,7 @@ import { SpanStore } from './spans.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
 import { CommitWork, type CommitStatements } from './commit-work.js';
+import { WriteHealth } from './write-health.js';
 import type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { withCompatKind } from './totals.js';
@@ -57,6 +58,8 @@ export class Ledger implements CursorReader {
   private ver = 0;
   private callRows = 0;
   private readonly now: () => number;
+  /** Whether commits succeed (disk full, read-only, ...): see write-health.ts. */
+  readonly writeHealth: WriteHealth;
   private readonly notify: NonNullable<LedgerOptions['log']>;
   private stmts: CommitStatements;
 
@@ -68,6 +71,7 @@ export class Ledger implements CursorReader {
   ) {
     this.file = file;
     this.now = opts.now ?? Date.now;
+    this.writeHealth = new WriteHealth(path.dirname(file), this.now);
     this.notify = opts.log ?? (() => undefined);
     this.stmts = {
       insertCall: db.prepare(`INSERT OR IGNORE INTO calls
@@ -216,8 +220,9 @@ export class Ledger implements CursorReader {
       run();
     } catch (err) {
       this.failedRuns.discard();
-      throw err;
+      throw this.writeHealth.failed(err);
     }
+    this.writeHealth.ok();
     return this.publish(work, batch, publishSnapshots);
   }
 
@@ -246,13 +251,20 @@ export class Ledger implements CursorReader {
         publishSnapshots = this.finishWork(batch);
         this.db.exec('COMMIT');
       } catch (err) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        try {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        } catch {
+          // the commit's own error is the one to report; SQLite rolls back a hot journal at the next open
+        }
         this.failedRuns.discard();
         throw err;
       }
+    } catch (err) {
+      throw this.writeHealth.failed(err);
     } finally {
       this.stepping = false;
     }
+    this.writeHealth.ok();
     return this.publish(work, batch, publishSnapshots);
   }
 
