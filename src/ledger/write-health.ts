@@ -3,13 +3,14 @@
  * fails (disk full, file system read-only, I/O error, database busy or corrupt)
  * is counted by reason and turns the ledger "not writable" until the next commit
  * succeeds. The reason comes from the SQLite or system error code; an SQLite I/O
- * error is refined by asking the file system (a read-only mount answers EROFS to
- * access(W_OK); a full one has no free blocks). Readiness, the
+ * or unclear error is refined by asking the file system (a probe write answers
+ * EROFS on a read-only disk, ENOSPC on a full one). Readiness, the
  * `clawmeter_ledger_*` metrics and the sources/health API read this state; a
  * failed commit leaves neither calls nor cursors, so the next cycle re-reads the
  * same input and nothing is lost once the disk is writable again.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Bounded label values of clawmeter_ledger_write_errors_total. */
 export const LEDGER_WRITE_REASONS = ['disk_full', 'read_only', 'io_error', 'busy', 'corrupt', 'other'] as const;
@@ -38,20 +39,25 @@ export class LedgerWriteError extends Error {
   }
 }
 
+/**
+ * Asks the file system why a write failed: a tiny probe file in the data dir. An ext4
+ * that remounted itself read-only after an error still reports the mount as rw (and
+ * access(W_OK) succeeds), so only a real write tells; EROFS/EACCES/EPERM mean
+ * read-only, ENOSPC/EDQUOT full, EIO an I/O error. null when the probe is written.
+ */
 function probe(dataDir: string): LedgerWriteReason | null {
+  const file = path.join(dataDir, '.write-probe');
   try {
-    fs.accessSync(dataDir, fs.constants.W_OK);
+    fs.writeFileSync(file, 'x');
+    fs.rmSync(file, { force: true });
+    return null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'read_only';
+    if (code === 'ENOSPC' || code === 'EDQUOT') return 'disk_full';
+    if (code === 'EIO') return 'io_error';
+    return null;
   }
-  try {
-    const s = fs.statfsSync(dataDir);
-    if (s.bavail === 0) return 'disk_full';
-  } catch {
-    // no statfs: keep the code's own reason
-  }
-  return null;
 }
 
 /** The reason of a failed write, from the error's code (and the file system, for vague ones). */
