@@ -37,8 +37,8 @@ metrics at http://HOST:PORT/metrics.
 
 Options:
 ${optionsHelp('serve')}
-Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle and while a
-source is down, with the reasons), / (the dashboard), /api/v1/ (its JSON API, docs/api.md), /about.
+Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle, while a
+source is down and while the ledger cannot be written, with the reasons), / (the dashboard), /api/v1/ (its JSON API, docs/api.md), /about.
 
 ${EXIT_HELP}`;
 

@@ -177,7 +177,8 @@ export class Ingestor {
       this.log.limited('windows', 'error', 'window refresh failed', { error: (err as Error).message });
     }
     if (!summary.interrupted) health.prune();
-    summary.result = health.result(windowsFailed || ledgerFailed);
+    // A commit that failed stored nothing of its batch: the cycle failed, whatever was read.
+    summary.result = ledgerFailed ? 'failed' : health.result(windowsFailed);
     summary.failures = health.reasons();
     if (windowsFailed) summary.failures.push('window refresh failed');
     if (ledgerFailed) summary.failures.push(`ledger write failed: ${this.ledger.writeHealth.view.lastError?.message ?? ''}`);

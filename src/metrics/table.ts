@@ -138,7 +138,7 @@ export const METRICS = {
   lastIngestSuccess: def('self', 'seconds', 'clawmeter.ingest.last_success', 'ingestStats', 'clawmeter_last_ingest_success_timestamp_seconds', 'gauge', [],
     'Unix time of the last ingest cycle that completed without a source failure'),
   ingestCycles: def('self', '1', 'clawmeter.ingest.cycles', 'ingestStats', 'clawmeter_ingest_cycles_total', 'counter', ['result'],
-    'Ingest cycles run, by result: ok, degraded (some source failed) or failed (no source could be read)'),
+    'Ingest cycles run, by result: ok, degraded (some source failed) or failed (no source could be read, or a ledger commit failed)'),
   sourceUp: def('self', '1', 'clawmeter.source.up', 'ingestStats', 'clawmeter_source_up', 'gauge', ['adapter', 'agent', 'state_dir'],
     '1 if the last poll of the source (one adapter of one agent) succeeded, else 0'),
   sourceLastSuccess: def('self', 'seconds', 'clawmeter.source.last_success', 'ingestStats', 'clawmeter_source_last_success_timestamp_seconds', 'gauge', ['adapter', 'agent', 'state_dir'],
