@@ -36,6 +36,27 @@ export interface CallAlias {
 }
 
 /** What a trace needs of a call beyond the counting rules (src/parse/span-facts.ts; no content, ids only as hashes). */
+/** The end of a tool execution (a transcript toolResult line), for `openclaw.tool.execution` spans. */
+export interface ToolResultFact {
+  /** 16 hex digits of SHA-256 over the session and tool call id: the identity, never exported raw */
+  key: string;
+  sessionHash: string;
+  tsMs: number;
+  toolName: string;
+  isError: boolean;
+}
+
+/**
+ * Opt-in content (otel.captureContent sub-keys) kept for span export: already cut and
+ * redacted; only ever created when the matching sub-key is true.
+ */
+export interface ContentFact {
+  /** the call identity (output_messages) or the tool result key (tool_inputs, tool_outputs) */
+  key: string;
+  kind: 'output_messages' | 'tool_inputs' | 'tool_outputs';
+  text: string;
+}
+
 export interface SpanFact {
   dedupeKey: string;
   /** 16 hex digits of SHA-256 over the session id (or the input): groups calls into runs, never exported raw */
@@ -73,7 +94,7 @@ export interface LedgerCall extends ParsedCall {
   kind: string;
   channel: string;
   chatType: string;
-  /** Where the call was read: jsonl, sqlite, rollout. */
+  /** Where the call was read: the name of the source adapter (see SOURCE). */
   source: string;
 }
 
@@ -159,6 +180,7 @@ export interface TranscriptContext {
   sessionId: string | null;
   /** Session key, when the source itself knows it (e.g. import-archive file names). */
   sessionKey: string | null;
+  /** The source adapter reading it (see SOURCE). */
   source: string;
   /** The input (file path, or "<db>#<session>") for logs; never a label. */
   where: string;
@@ -204,12 +226,12 @@ export type SourceBatch =
       filesRead: number;
     }
   | ({
-      /** The latest list of one origin (a session index, an auth store, a quota report): replaces the previous one. */
+      /** The latest list of one source (a session index, an auth store, a quota report): replaces the previous one. */
       kind: 'snapshot';
       stateDir: string;
       agent: string;
-      /** Which store the list comes from (replaces the previous list of the same origin). */
-      origin: string;
+      /** The source adapter the list comes from (see SOURCE); replaces that source's previous list for the agent. */
+      source: string;
       cursors: Array<[string, Cursor | null]>;
     } & Snapshot)
   | {
@@ -237,6 +259,33 @@ export interface PollContext {
   /** Current time (injectable for tests). */
   nowMs(): number;
 }
+
+/**
+ * Where data came from, one vocabulary everywhere: a call's `source`, a snapshot
+ * row's `source`, a source's health (`/readyz`, `clawmeter_source_up{source}`, the
+ * API) all name the source adapter that read it, by the adapter's `name`.
+ */
+export const SOURCE = {
+  /** file-era transcripts, `agents/<agent>/sessions/*.jsonl` (and their archives) */
+  jsonl: 'jsonl',
+  /** the per-agent SQLite store (2026.7.2+): transcripts, sessions, auth */
+  sqlite: 'sqlite',
+  /** the file-era session index */
+  sessionsJson: 'sessions.json',
+  /** session keys recovered from trajectory files */
+  trajectoryKeys: 'trajectory-keys',
+  /** the per-agent auth profiles file */
+  authProfiles: 'auth-profiles.json',
+  /** OpenClaw's shared auth store (2026.8+) */
+  sharedAuth: 'shared-auth',
+  /** the Codex harness's rollouts (calls and provider-reported quota) */
+  codexRollouts: 'codex-rollouts',
+  /** cold storage files (2026.9.5+) */
+  coldFiles: 'cold-files',
+  /** the opt-in provider quota poller */
+  quotaPoll: 'quota-poll',
+} as const;
+export type SourceName = (typeof SOURCE)[keyof typeof SOURCE];
 
 /**
  * A source adapter: detects its inputs under a state directory and yields what is

@@ -15,7 +15,7 @@ import { serve } from '../src/cli/serve.js';
 import { generateStateDir } from '../src/demo/generate.js';
 import { tmpDir } from './helpers.js';
 
-const ENDPOINTS = ['summary', 'series', 'series?by=model&range=7d', 'breakdown?by=agent', 'errors', 'windows', 'quota', 'auth', 'sources/health'];
+const ENDPOINTS = ['summary', 'series', 'series?by=model&range=7d', 'breakdown?by=agent', 'errors', 'windows', 'quota', 'auth', 'sources/health', 'statusline', 'statusline?tz=Europe/Berlin&window=30m'];
 
 test('JSON API: every endpoint, privacy, errors, consistency, and the page under a strict CSP', { timeout: 60_000 }, async () => {
   const root = tmpDir();
@@ -49,7 +49,7 @@ test('JSON API: every endpoint, privacy, errors, consistency, and the page under
     assert.deepEqual(sum(series.rows), sum(agents.rows));
     assert.ok(sum(series.rows)[1] > 0);
 
-    for (const bad of ['series?range=2y', 'series?step=1s', 'series?from=yesterday', 'series?by=sessionId', 'breakdown', 'errors?limit=0', 'summary?tz=Mars/Olympus', 'series?from=10&to=5']) {
+    for (const bad of ['series?range=2y', 'series?step=1s', 'series?from=yesterday', 'series?by=sessionId', 'breakdown', 'errors?limit=0', 'summary?tz=Mars/Olympus', 'series?from=10&to=5', 'statusline?tz=Mars/Olympus', 'statusline?window=0h']) {
       const r: Response = await fetch(`${h.url}/api/v1/${bad}`);
       assert.equal(r.status, 400, bad);
       const j = (await r.json()) as { error: string };

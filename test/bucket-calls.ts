@@ -33,7 +33,7 @@ export function randomCalls(seed: number, n: number, prefix: string): CommitCall
       stopReason: err ? 'error' : 'stop',
       errorCategory: err ? 'rate_limit' : null,
       latencyMs: null,
-      source: pick(['jsonl', 'rollout']),
+      source: pick(['jsonl', 'codex-rollouts']),
     });
   }
   return out;

@@ -111,7 +111,7 @@ function bigLedger(root: string, size: Size): Ledger {
     for (let s = 0; s < 20; s++) {
       rows.push({ sessionKey: `agent:${agent}:s${s}`, sessionId: `${agent}-s${s}`, compatKind: 'main', kind: 'direct', channel: `chan-${String(a * 20 + s).padStart(5, '0')}`, chatType: 'direct', updatedAtMs: NOW, active: true });
     }
-    ledger.commit({ sessions: { stateDir: '/state', agent, origin: 'sessions.json', rows } });
+    ledger.commit({ sessions: { stateDir: '/state', agent, source: 'sessions.json', rows } });
   }
   return ledger;
 }

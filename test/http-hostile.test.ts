@@ -131,8 +131,8 @@ test('/readyz: 503 with one reason per line until ready, 200 ready after; /healt
     assert.equal(r.status, 200);
     assert.equal(await r.text(), 'ready\n');
 
-    stats.sources.set('s\u0000main\u0000sqlite', { stateDir: '/s', agent: 'main', adapter: 'sqlite', up: false, lastSuccessMs: null, reason: 'store_unavailable\nsecond line' });
-    stats.sources.set('s\u0000work\u0000jsonl', { stateDir: '/s', agent: 'work', adapter: 'jsonl', up: false, lastSuccessMs: 1, reason: 'unreadable' });
+    stats.sources.set('s\u0000main\u0000sqlite', { stateDir: '/s', agent: 'main', source: 'sqlite', up: false, lastSuccessMs: null, reason: 'store_unavailable\nsecond line' });
+    stats.sources.set('s\u0000work\u0000jsonl', { stateDir: '/s', agent: 'work', source: 'jsonl', up: false, lastSuccessMs: 1, reason: 'unreadable' });
     r = await fetch(`${url}/readyz`);
     assert.equal(r.status, 503);
     assert.deepEqual((await r.text()).split('\n'), [

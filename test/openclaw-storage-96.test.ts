@@ -152,7 +152,7 @@ test('cold storage (real 9.6): a first install counts the cold file; restore and
   assert.deepEqual([...ledgerIds(h)].sort(), [...expected].sort());
   // By hand: store rows chatcmpl-fake-3/-4/-5 (203+204+205 in, 7+11+7 out), cold file -1/-2 (201+202 in, 7+7 out), 1000 cache read each.
   assert.deepEqual(totalsOf(h.ledger), { calls: 5, messages: 5, errors: 0, input: 1015, output: 39, cacheRead: 5000, cacheWrite: 0 });
-  const old = sqlRead<{ n: number; kind: string }>(h.ledger, `SELECT count(*) AS n, max(seed_kind) AS kind FROM calls WHERE source = 'cold'`);
+  const old = sqlRead<{ n: number; kind: string }>(h.ledger, `SELECT count(*) AS n, max(seed_kind) AS kind FROM calls WHERE source = 'cold-files'`);
   assert.equal(old[0].n, 2, 'two calls came from the cold file');
   assert.notEqual(old[0].kind, 'unknown', 'cold calls get the session labels of the store');
   // Restore + later turns: the store file is replaced by the final one (new inode), the cold file stays.

@@ -56,6 +56,9 @@ export class OtlpReceiver {
   /** every request, also refused ones */
   attempts = 0;
   private refuse: { status: number; retryAfter: string | null; left: number } | null = null;
+  private delay: { ms: number; left: number } | null = null;
+  /** called when a delayed request has arrived (before its answer) */
+  onDelayed: (() => void) | null = null;
   private server: http.Server | null = null;
   port = 0;
 
@@ -76,6 +79,11 @@ export class OtlpReceiver {
   /** Answers the next `n` requests with `status` (and Retry-After when given). */
   refuseNext(n: number, status: 400 | 429 | 503, retryAfter: string | null = null): void {
     this.refuse = { status, retryAfter, left: n };
+  }
+
+  /** Answers the next `n` requests only after `ms` (the body is received and kept at once). */
+  delayNext(n: number, ms: number): void {
+    this.delay = { ms, left: n };
   }
 
   /** Stops listening (connections refused) until up(). */
@@ -122,7 +130,12 @@ export class OtlpReceiver {
         return;
       }
       this.received.push({ signal, path: req.url!, headers: req.headers, raw, body, status: 200 });
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      const ok = () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      if (this.delay && this.delay.left > 0) {
+        this.delay.left--;
+        setTimeout(ok, this.delay.ms);
+        this.onDelayed?.();
+      } else ok();
     });
   }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
+import { SCHEMA_VERSION } from '../src/ledger/schema.js';
 import { randomCalls } from './bucket-calls.js';
 import { sqlRead, tmpDir } from './helpers.js';
 
@@ -110,7 +111,7 @@ test('an existing schema 1 ledger gets its buckets from the calls when first ope
   const notices: string[] = [];
   const m = Ledger.open(dir, { log: (_l, msg) => notices.push(msg) });
   assert.deepEqual(notices, [], 'a migration, not a repair');
-  assert.equal(sqlRead<{ value: string }>(m, `SELECT value FROM meta WHERE key = 'schema_version'`)[0].value, '2');
+  assert.equal(sqlRead<{ value: string }>(m, `SELECT value FROM meta WHERE key = 'schema_version'`)[0].value, String(SCHEMA_VERSION), 'migrated to the current schema');
   assert.ok(assertBucketsMatch(m.file, 'migrated') > 50);
   assert.equal(sqlRead(m, `SELECT name FROM sqlite_master WHERE name = 'calls_errors'`).length, 1);
   m.close();

@@ -272,19 +272,19 @@ test('privacy view: emails hashed in every row, a filter may name the public val
     sessions: {
       stateDir: '/home/alice/.openclaw',
       agent: 'bob@example.com',
-      origin: 'sessions.json',
+      source: 'sessions.json',
       rows: [{ sessionKey: 'agent:main:telegram:direct:424242', sessionId: 'sess-secret-id', compatKind: 'main', kind: 'direct', channel: 'telegram', chatType: 'direct', updatedAtMs: NOW, active: true }],
     },
     auth: {
       stateDir: '/home/alice/.openclaw',
       agent: 'main',
-      origin: 'auth-profiles.json',
+      source: 'auth-profiles.json',
       rows: [{ profileId: 'openai-codex:alice@example.com', provider: 'openai-codex', type: 'oauth', expiresMs: NOW + H, email: 'alice@example.com', plan: 'plus', cooldownUntilMs: null, cooldownReason: null, disabledUntilMs: null, disabledReason: null, failureCounts: { rate_limit: 2 } }],
     },
     quota: {
       stateDir: '/home/alice/.openclaw',
       agent: 'main',
-      origin: 'rollout',
+      source: 'codex-rollouts',
       rows: [{ provider: 'openai-codex', limit: 'codex', window: '5h', windowMinutes: 300, usedRatio: 0.4, resetsAtMs: NOW + H, observedAtMs: NOW - 1000, plan: 'plus' }],
     },
   });

@@ -27,8 +27,8 @@ function obs(account: string | undefined, usedRatio: number, observedAtMs = NOW 
   return { provider: 'openai-codex', limit: 'codex', window, windowMinutes, usedRatio, resetsAtMs: NOW + 2 * H, observedAtMs, plan: 'plus', ...(account ? { account } : {}) };
 }
 
-function commitQuota(ledger: Ledger, origin: string, rows: QuotaObservation[]): void {
-  ledger.commit({ quota: { stateDir: '/s', agent: 'main', origin, rows } });
+function commitQuota(ledger: Ledger, source: string, rows: QuotaObservation[]): void {
+  ledger.commit({ quota: { stateDir: '/s', agent: 'main', source, rows } });
 }
 
 function render(ledger: Ledger): string {
@@ -77,7 +77,7 @@ test('the same account from two origins or agents still merges to its newest rep
   const ledger = Ledger.open(path.join(tmpDir(), 'data'), { now: () => NOW });
   const a = quotaAccount('openai-codex:default');
   commitQuota(ledger, 'quota-poll', [obs(a, 0.3, NOW - 5 * 60_000)]);
-  ledger.commit({ quota: { stateDir: '/s', agent: 'other', origin: 'quota-poll', rows: [obs(a, 0.35, NOW - 60_000)] } });
+  ledger.commit({ quota: { stateDir: '/s', agent: 'other', source: 'quota-poll', rows: [obs(a, 0.35, NOW - 60_000)] } });
   assert.deepEqual(mergeQuota(ledger.quota(), NOW).map((r) => [r.account, r.usedRatio]), [[a, 0.35]]);
   ledger.close();
 });

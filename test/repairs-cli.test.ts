@@ -123,7 +123,7 @@ test('health tells the truth: an undecodable archive and a corrupt store take th
   assert.equal(r.stats.cyclesDegraded, 1);
   assert.equal(r.stats.cyclesOk, 0);
   assert.equal(r.stats.lastSuccessMs, null, 'the global last success does not advance');
-  const down = [...r.stats.sources.values()].filter((s) => !s.up).map((s) => s.adapter).sort();
+  const down = [...r.stats.sources.values()].filter((s) => !s.up).map((s) => s.source).sort();
   assert.deepEqual(down, ['jsonl', 'sqlite']);
   const up = [...r.stats.sources.values()].filter((s) => s.up);
   assert.ok(up.length >= 2 && up.every((s) => s.lastSuccessMs !== null));
@@ -196,7 +196,7 @@ test('a stop signal during a long first ingest stops promptly, commits, and a re
   }
 });
 
-test('demo data is generated only after the port is bound and removed on every exit path', async () => {
+test('demo data is generated only after the port is bound and removed on every exit path', async (t) => {
   const tmp = tmpDir();
   const before = () => fs.readdirSync(tmp).filter((n) => n.startsWith('clawmeter-demo-'));
   const blocker = net.createServer();
@@ -215,6 +215,7 @@ test('demo data is generated only after the port is bound and removed on every e
     env: { ...process.env, TMPDIR: tmp, HOME: tmpDir() },
   });
   const done = exited(child);
+  t.after(() => child.kill('SIGKILL')); // a failed assertion must not leave the server holding the test run
   const log = await waitForOutput(child, /msg=serving url=\S+/, 30_000);
   assert.equal(before().length, 1, 'the demo folder exists while serving');
   const base = /msg=serving url=(http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(log)![1];
@@ -225,7 +226,7 @@ test('demo data is generated only after the port is bound and removed on every e
   }
   assert.equal(ready!.status, 200, 'ready once the first cycle has committed');
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  assert.match(metrics, /^clawmeter_source_up\{adapter="jsonl",agent="main",state_dir="state"\} 1$/m);
+  assert.match(metrics, /^clawmeter_source_up\{agent="main",source="jsonl",state_dir="state"\} 1$/m);
   assert.match(metrics, /^process_open_fds \d+$/m);
   child.kill('SIGHUP');
   assert.equal((await done).code, 0);

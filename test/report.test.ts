@@ -227,3 +227,40 @@ test('report table fits a narrow terminal: least important columns left out and 
     r.close();
   }
 });
+
+test('report window: per rolling window and provider with the provider-reported share, --order, --csv, --agent and --provider filters', () => {
+  const dataDir = path.join(tmpDir(), 'data');
+  const now = Date.now();
+  const at = (msAgo: number) => new Date(now - msAgo).toISOString();
+  const l = Ledger.open(dataDir);
+  l.commit({
+    calls: [
+      call(1, at(3_600_000)), // anthropic, main: cost 0.01
+      call(2, at(1_800_000), { agent: 'work' }), // anthropic, work: 0.02
+      call(3, at(600_000), { provider: 'openai-codex', model: 'gpt-5', costUsd: 0.05 }), // openai-codex, main: 0.05
+      call(4, at(3 * 86_400_000), { provider: 'openai-codex', model: 'gpt-5' }), // in 7d only: 0.04
+    ],
+    quota: { stateDir: '/s', agent: 'main', source: 'quota-poll', rows: [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: 0.25, resetsAtMs: now + 7_200_000, observedAtMs: now, plan: 'max' }] },
+  });
+  l.close();
+  const j = (...extra: string[]) => {
+    const r = run(['report', 'window', '--data-dir', dataDir, '--no-ingest', '--json', ...extra]);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out) as { rows: Array<{ key: string; usedRatio: number | null; resetsAtMs: number | null; messages: number; costUsd: number }> };
+  };
+  const all = j();
+  assert.deepEqual(all.rows.map((r) => r.key), ['5h openai-codex', '5h anthropic', '7d openai-codex', '7d anthropic'], 'windows in order, providers by cost');
+  assert.equal(all.rows[1].usedRatio, 0.25);
+  assert.equal(all.rows[1].resetsAtMs, now + 7_200_000);
+  assert.equal(all.rows[0].usedRatio, null, 'no provider report for openai-codex');
+  assert.equal(all.rows[1].messages, 2);
+  assert.ok(Math.abs(all.rows[2].costUsd - 0.09) < 1e-9);
+  assert.deepEqual(j('--order', 'asc').rows.map((r) => r.key), ['5h anthropic', '5h openai-codex', '7d anthropic', '7d openai-codex']);
+  assert.deepEqual(j('--agent', 'work').rows.map((r) => [r.key, r.messages]), [['5h anthropic', 1], ['7d anthropic', 1]]);
+  assert.deepEqual(j('--provider', 'openai-codex').rows.map((r) => [r.key, r.messages]), [['5h openai-codex', 1], ['7d openai-codex', 2]]);
+  const csv = run(['report', 'window', '--data-dir', dataDir, '--no-ingest', '--csv']).out.split('\n');
+  assert.equal(csv[0], 'key,model,messages,errors,input,output,cacheRead,cacheWrite,totalTokens,costUsd,costEstimatedUsd,usedRatio,resetsAtMs');
+  assert.ok(csv.includes(`5h anthropic,,2,0,300,30,2000,10,2340,0.03,0,0.25,${now + 7_200_000}`), csv.join('\n'));
+  const table = run(['report', 'window', '--data-dir', dataDir, '--no-ingest']).out;
+  assert.match(table, /5h anthropic .* 25\.0%/);
+});

@@ -76,7 +76,7 @@ async function read(stateDir: string, dataDir: string) {
     calls: sqlRead(h.ledger, `SELECT dedupe_key, agent, seed_kind, kind, channel, chat_type FROM calls ORDER BY dedupe_key`),
     sessions: h.ledger
       .sessions()
-      .map((s) => `${s.origin} ${s.sessionKey} ${s.sessionId} ${s.active} ${s.kind} ${s.channel}`)
+      .map((s) => `${s.source} ${s.sessionKey} ${s.sessionId} ${s.active} ${s.kind} ${s.channel}`)
       .sort(),
     issues: [...h.stats.issues.keys()],
   };

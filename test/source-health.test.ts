@@ -19,8 +19,8 @@ function stats(): IngestStats {
   st.cyclesOk = 4;
   st.cyclesDegraded = 2;
   st.cyclesCompleted = 6;
-  const put = (stateDir: string, agent: string, adapter: string, up: boolean, lastSuccessMs: number | null) =>
-    st.sources.set(`${stateDir}\u0000${agent}\u0000${adapter}`, { stateDir, agent, adapter, up, lastSuccessMs, reason: up ? null : 'store_unavailable' });
+  const put = (stateDir: string, agent: string, source: string, up: boolean, lastSuccessMs: number | null) =>
+    st.sources.set(`${stateDir}\u0000${agent}\u0000${source}`, { stateDir, agent, source, up, lastSuccessMs, reason: up ? null : 'store_unavailable' });
   put('/home/u@example.com/.openclaw', 'main', 'jsonl', true, 1_700_000_000_000);
   put('/home/u@example.com/.openclaw', 'main', 'sqlite', false, 1_690_000_000_000);
   put('/srv/openclaw/', 'work', 'jsonl', true, null);
@@ -30,22 +30,22 @@ function stats(): IngestStats {
   return st;
 }
 
-test('source up / last success by adapter, agent and state dir basename; three cycle results', () => {
+test('source up / last success by source, agent and state dir basename; three cycle results', () => {
   const ledger = Ledger.open(path.join(tmpDir(), 'data'));
   try {
     ledger.commit({ cursors: [[AGENT_FOLD_KEY, { max: 2, admitted: ['main', 'work'], folded: ['x1', 'x2'] }]] });
     const text = new MetricsRenderer(ledger, stats(), { version: 't', demo: false, showAccountEmails: false, maxSeries: 2000 }).render();
     const lines = (name: string) => text.split('\n').filter((l) => l.startsWith(name + '{'));
     assert.deepEqual(lines('clawmeter_source_up'), [
-      'clawmeter_source_up{adapter="jsonl",agent="main",state_dir=".openclaw"} 1',
-      'clawmeter_source_up{adapter="jsonl",agent="other",state_dir="openclaw"} 0',
-      'clawmeter_source_up{adapter="jsonl",agent="work",state_dir="openclaw"} 1',
-      'clawmeter_source_up{adapter="sqlite",agent="main",state_dir=".openclaw"} 0',
+      'clawmeter_source_up{agent="main",source="jsonl",state_dir=".openclaw"} 1',
+      'clawmeter_source_up{agent="main",source="sqlite",state_dir=".openclaw"} 0',
+      'clawmeter_source_up{agent="other",source="jsonl",state_dir="openclaw"} 0',
+      'clawmeter_source_up{agent="work",source="jsonl",state_dir="openclaw"} 1',
     ]);
     assert.deepEqual(lines('clawmeter_source_last_success_timestamp_seconds'), [
-      'clawmeter_source_last_success_timestamp_seconds{adapter="jsonl",agent="main",state_dir=".openclaw"} 1700000000',
-      'clawmeter_source_last_success_timestamp_seconds{adapter="jsonl",agent="other",state_dir="openclaw"} 1600000000',
-      'clawmeter_source_last_success_timestamp_seconds{adapter="sqlite",agent="main",state_dir=".openclaw"} 1690000000',
+      'clawmeter_source_last_success_timestamp_seconds{agent="main",source="jsonl",state_dir=".openclaw"} 1700000000',
+      'clawmeter_source_last_success_timestamp_seconds{agent="main",source="sqlite",state_dir=".openclaw"} 1690000000',
+      'clawmeter_source_last_success_timestamp_seconds{agent="other",source="jsonl",state_dir="openclaw"} 1600000000',
     ]);
     assert.deepEqual(lines('clawmeter_ingest_cycles_total'), [
       'clawmeter_ingest_cycles_total{result="degraded"} 2',

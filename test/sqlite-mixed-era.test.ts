@@ -59,11 +59,11 @@ test('mixed era: JSONL history, doctor migration, then SQLite rows: continuous c
   assert.deepEqual(totalsOf(h.ledger), before, 'counters are continuous across the migration');
   assert.equal(activeSessions(h), activeBefore, 'active sessions are continuous too');
   assert.deepEqual(
-    h.ledger.authProfiles().filter((p) => p.origin === 'sqlite').map((p) => p.profileId).sort(),
+    h.ledger.authProfiles().filter((p) => p.source === 'sqlite').map((p) => p.profileId).sort(),
     profilesBefore,
     'credentials now come from the store',
   );
-  assert.deepEqual(h.ledger.authProfiles().filter((p) => p.origin !== 'sqlite'), [], 'the retired JSON files no longer list profiles');
+  assert.deepEqual(h.ledger.authProfiles().filter((p) => p.source !== 'sqlite'), [], 'the retired JSON files no longer list profiles');
 
   // OpenClaw 2026.9 keeps going: new rows in a migrated session, a reset in place, a new v4 session.
   const file = storePath(stateDir, 'main');
@@ -137,6 +137,6 @@ test('a sessions.json left beside a store that lists sessions is stale: it does 
     JSON.stringify({ 'agent:main:main': { sessionId: 's0' }, 'agent:main:cron:gone': { sessionId: 'old' } }),
   );
   const r = await ingestOnce([stateDir], path.join(root, 'data'));
-  assert.deepEqual(r.ledger.activeSessions().map((s) => [s.sessionKey, s.origin]), [['agent:main:main', 'sqlite']]);
+  assert.deepEqual(r.ledger.activeSessions().map((s) => [s.sessionKey, s.source]), [['agent:main:main', 'sqlite']]);
   r.ledger.close();
 });

@@ -78,7 +78,7 @@ test('real OpenClaw 2026.9.6 store: exact totals, zstd event, store archive, lab
   const kinds = sqlRead<{ seed_kind: string; source: string }>(h.ledger, `SELECT DISTINCT seed_kind, source FROM calls ORDER BY 1, 2`);
   assert.deepEqual(kinds, [{ seed_kind: 'main', source: 'sqlite' }]);
   // Sessions: one per session id, only the current windows are active.
-  const sessions = h.ledger.sessions().filter((s) => s.origin === 'sqlite');
+  const sessions = h.ledger.sessions().filter((s) => s.source === 'sqlite');
   assert.equal(sessions.length, 4);
   assert.deepEqual(
     sessions.filter((s) => s.active).map((s) => s.sessionKey).sort(),
@@ -148,7 +148,7 @@ test('older 2026.7.2-beta layout: sessions/session_entries/transcript_events, ge
     { channel: 'telegram', chat_type: 'direct', seed_kind: 'main', n: 3 },
     { channel: 'unknown', chat_type: 'unknown', seed_kind: 'cron', n: 1 },
   ]);
-  const sessions = h.ledger.sessions().filter((s) => s.origin === 'sqlite');
+  const sessions = h.ledger.sessions().filter((s) => s.source === 'sqlite');
   assert.deepEqual(
     sessions.map((s) => `${s.sessionId}:${s.active}`).sort(),
     ['sid-a:false', 'sid-b:true', 'sid-c:true'],
@@ -195,7 +195,7 @@ test('newer layout: O(new rows) cycles, zstd events, reset in place, rollover, d
   store.appendEvents('s2', [headerLine('s2'), assistantLine({ input: 10000 })], 5_100);
   await h.cycle();
   assert.equal(totalsOf(h.ledger).input, 11110);
-  let sessions = h.ledger.sessions().filter((s) => s.origin === 'sqlite');
+  let sessions = h.ledger.sessions().filter((s) => s.source === 'sqlite');
   assert.deepEqual(sessions.map((s) => `${s.sessionId}:${s.active}`).sort(), ['s1:false', 's2:true']);
 
   // Delete the key: every generation becomes a store archive row and a .zst file; rows go away.
@@ -212,7 +212,7 @@ test('newer layout: O(new rows) cycles, zstd events, reset in place, rollover, d
     ['s3'],
     'cursors of deleted sessions are dropped',
   );
-  sessions = h.ledger.sessions().filter((s) => s.origin === 'sqlite');
+  sessions = h.ledger.sessions().filter((s) => s.source === 'sqlite');
   assert.deepEqual(sessions.map((s) => `${s.sessionKey}:${s.active}`), ['agent:main:other:true']);
   store.close();
   h.ledger.close();
@@ -314,7 +314,7 @@ test('credentials from auth_profile_store/auth_profile_state; secrets never leav
   store.close();
   const h = harness(path.join(root, 'data'), allSources([stateDir]));
   await h.cycle();
-  const profiles = h.ledger.authProfiles().filter((p) => p.origin === 'sqlite');
+  const profiles = h.ledger.authProfiles().filter((p) => p.source === 'sqlite');
   assert.deepEqual(profiles.map((p) => `${p.profileId}|${p.type}|${p.plan}`).sort(), [
     'anthropic:me@example.com|token|null',
     'openai-codex:default|oauth|plus',
@@ -337,7 +337,7 @@ test('credentials from auth_profile_store/auth_profile_state; secrets never leav
           CREATE VIEW auth_profile_store AS SELECT store_key, store_json, updated_at FROM auth_profile_store_v2;`);
   w.close();
   await h.cycle();
-  assert.equal(h.ledger.authProfiles().filter((p) => p.origin === 'sqlite').length, 3, 'a working view is read like the table');
+  assert.equal(h.ledger.authProfiles().filter((p) => p.source === 'sqlite').length, 3, 'a working view is read like the table');
   const w2 = new Database(storePath(stateDir));
   w2.pragma('legacy_alter_table = ON');
   w2.exec(`DROP TABLE auth_profile_store_v2`);
@@ -365,7 +365,7 @@ test('schema probing: a JSONL-era store with only auth tables, a transcript tabl
   const h = harness(path.join(root, 'data'), allSources([stateDir]));
   await h.cycle();
   assert.deepEqual(h.issues, []);
-  assert.deepEqual(h.ledger.authProfiles().filter((p) => p.origin === 'sqlite').map((p) => p.profileId), ['fakeresp:manual']);
+  assert.deepEqual(h.ledger.authProfiles().filter((p) => p.source === 'sqlite').map((p) => p.profileId), ['fakeresp:manual']);
   h.ledger.close();
 
   // A transcript table without the columns clawmeter needs: schema_unknown, nothing else breaks.
@@ -432,7 +432,7 @@ test('a store that appears, changes file identity and disappears', async () => {
   for (const n of fs.readdirSync(path.dirname(file))) fs.rmSync(path.join(path.dirname(file), n));
   await h.cycle();
   assert.equal(h.ledger.callCount(), 2);
-  assert.deepEqual(h.ledger.sessions().filter((s) => s.origin === 'sqlite'), []);
+  assert.deepEqual(h.ledger.sessions().filter((s) => s.source === 'sqlite'), []);
   assert.deepEqual(h.ledger.keysWithPrefix('sqlite'), []);
   h.ledger.close();
 });

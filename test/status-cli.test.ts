@@ -13,6 +13,7 @@ import { Ledger } from '../src/ledger/ledger.js';
 import type { CommitCall } from '../src/ledger/types.js';
 import type { QuotaObservation } from '../src/model.js';
 import { tmpDir } from './helpers.js';
+import { generateStateDir } from '../src/demo/generate.js';
 
 const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/clawmeter.js');
 const H = 3_600_000;
@@ -43,9 +44,9 @@ function ledgerWith(o: { calls?: boolean; usedRatio?: number; expiresInMs?: numb
     o.usedRatio === undefined ? [] : [{ provider: 'anthropic', limit: 'session', window: '5h', windowMinutes: 300, usedRatio: o.usedRatio, resetsAtMs: now + 2 * H, observedAtMs: now - 60_000, plan: 'max' }];
   l.commit({
     calls: o.calls === false ? [] : [call(1, todayOr(now - 2 * H, now, 3)), call(2, todayOr(now - H, now, 2)), call(3, todayOr(now - 60_000, now, 1))],
-    quota: { stateDir: '/s', agent: 'main', origin: 'test', rows: quota },
+    quota: { stateDir: '/s', agent: 'main', source: 'test', rows: quota },
     auth: {
-      stateDir: '/s', agent: 'main', origin: 'auth-profiles.json',
+      stateDir: '/s', agent: 'main', source: 'auth-profiles.json',
       rows: [{ profileId: 'anthropic:me@example.com', provider: 'anthropic', type: 'oauth', expiresMs: now + (o.expiresInMs ?? 30 * 86_400_000), email: 'me@example.com', plan: null,
         cooldownUntilMs: null, cooldownReason: null, disabledUntilMs: null, disabledReason: null, failureCounts: {} }],
     },
@@ -100,4 +101,27 @@ test('blocks: the active block has a burn rate and a projection from the provide
   const table = run(['blocks', '--data-dir', ledgerWith({ usedRatio: 0.9 }), '--no-ingest']);
   assert.match(table.out, /ACTIVE/);
   assert.match(table.out, /provider-reported/);
+});
+
+test('blocks without a provider report: the active block projects from the plan-limit estimate, labelled so', async () => {
+  const root = tmpDir();
+  const stateDir = path.join(root, 'state');
+  const dataDir = path.join(root, 'data');
+  // the generated history's openai-codex profile is on the plus plan; calls in the last hours, no rate_limits anywhere
+  generateStateDir({ dir: stateDir, seed: 7, nowMs: Date.now(), days: 2, junk: false });
+  assert.equal(run(['ingest', '--state-dir', stateDir, '--data-dir', dataDir, '--log-level', 'error']).code, 0);
+  const j = JSON.parse(run(['blocks', '--data-dir', dataDir, '--no-ingest', '--json']).out);
+  const b = j.blocks.find((x: { active: boolean; provider: string }) => x.active && x.provider === 'openai-codex');
+  assert.ok(b, 'an active openai-codex block');
+  const st = JSON.parse(run(['status', '--data-dir', dataDir, '--no-ingest', '--json']).out);
+  assert.equal(st.quota.length, 0);
+  const est = st.estimates.find((e: { provider: string; window: string }) => e.provider === 'openai-codex' && e.window === '5h');
+  assert.ok(est, 'a rate-card estimate');
+  assert.equal(b.projection.basis, 'estimate');
+  assert.equal(b.projection.usedRatio, est.used / (est.used + est.messagesLeft));
+  assert.match(b.projection.note, new RegExp(`estimate from the plan's published limit \\(${est.messagesLeft} messages left\\)|no messages in this block yet`));
+  if (b.burn.messagesPerHour > 0 && b.projection.limitAtMs !== null) {
+    assert.ok(Math.abs(b.projection.limitAtMs - (j.generatedAtMs ?? Date.now()) - (est.messagesLeft / b.burn.messagesPerHour) * H) < 120_000);
+  }
+  assert.match(run(['blocks', '--data-dir', dataDir, '--no-ingest']).out, /estimate/);
 });

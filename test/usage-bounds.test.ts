@@ -97,7 +97,7 @@ test('three recent calls with 5e18 tokens never break the window refresh; the le
   // A source that bypasses the parser cannot store them either.
   const call = { dedupeKey: 'x', tsMs: now, provider: 'p', model: 'm', input: 5e18, output: 0, cacheRead: 0, cacheWrite: 0, costUsd: null,
     stopReason: 'stop', errorCategory: null, latencyMs: null, agent: 'main', compatKind: 'unknown', kind: 'unknown', channel: 'unknown',
-    chatType: 'unknown', source: 'rollout' };
+    chatType: 'unknown', source: 'codex-rollouts' };
   assert.deepEqual(r.ledger.commit({ calls: [call, { ...call, dedupeKey: 'y', input: Infinity }] }), { inserted: 0, duplicates: 0, rejected: 2 });
   // an out-of-bounds cost estimate is dropped, the call kept
   assert.deepEqual(r.ledger.commit({ calls: [{ ...call, dedupeKey: 'z', input: 10, costUsd: 1e7, costEstimated: true }] }), { inserted: 1, duplicates: 0 });

@@ -268,6 +268,10 @@ test('metric names: valid, unit-suffixed, no collision with OpenClaw diagnostics
     if (d.type === 'histogram') assert.match(d.name, /_seconds$/, d.name);
     if (/timestamp/.test(d.name)) assert.match(d.name, /_timestamp_seconds$/, d.name);
     assert.deepEqual([...d.labels], [...d.labels].sort(), `${d.name} labels sorted`);
+    if (d.otlpOnly) {
+      assert.doesNotMatch(text, new RegExp(`^# TYPE ${d.name} `, 'm'), `${d.name} is OTLP only`);
+      continue;
+    }
     assert.match(text, new RegExp(`^# TYPE ${d.name} ${d.type}$`, 'm'), d.name);
     for (const line of text.split('\n').filter((l) => l.startsWith(d.name + '{'))) {
       const names = [...line.matchAll(/([a-z_]+)="/g)].map((m) => m[1]).filter((n) => n !== 'le');

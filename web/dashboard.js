@@ -59,13 +59,23 @@
     const tiles = [];
     if (s.quota.length > 0) {
       for (const q of s.quota) {
-        tiles.push(tile(`quota-${q.provider}-${q.window}`.replace(/[^a-zA-Z0-9-]/g, '_'), `${q.provider} ${q.limit} ${q.window} window`, fmtPct(q.usedRatio), q.usedRatio,
+        const account = q.account && q.account !== 'default' ? q.account : '';
+        tiles.push(tile(`quota-${q.provider}-${q.limit}-${q.window}${account ? '-' + account : ''}`.replace(/[^a-zA-Z0-9-]/g, '_'), `${q.provider} ${q.limit} ${q.window} window${account ? ` (${account})` : ''}`, fmtPct(q.usedRatio), q.usedRatio,
           `provider-reported · resets in ${fmtIn(q.resetsAtMs === null ? null : q.resetsAtMs - s.generatedAtMs)}`));
       }
     }
     for (const e of s.estimates.filter((x) => x.basis === 'rate_card')) {
-      tiles.push(tile(`estimate-${e.provider}-${e.window}`.replace(/[^a-zA-Z0-9-]/g, '_'), `${e.provider} ${e.window}: messages left`, '≈ ' + fmtInt(e.messagesLeft), e.messagesLeft,
-        `estimate from the plan's published limit (no provider report); ${fmtInt(e.used)} used`));
+      const id = `estimate-${e.provider}-${e.window}`.replace(/[^a-zA-Z0-9-]/g, '_');
+      if (e.planLimit && e.planLimit.messages > 0) {
+        // no provider report: usage against the plan's published limit, labelled an estimate
+        const ratio = e.used / e.planLimit.messages;
+        const plan = e.planLimit.plan === '*' ? 'the' : `the ${e.planLimit.plan}`;
+        tiles.push(tile(id, `${e.provider} ${e.window} window (estimate)`, '≈ ' + fmtPct(ratio), ratio,
+          `estimate: ${fmtInt(e.used)} of ${fmtInt(e.planLimit.messages)} messages, ${plan} plan's published limit (no provider report) · ≈ ${fmtInt(e.messagesLeft)} left`));
+      } else {
+        tiles.push(tile(id, `${e.provider} ${e.window}: messages left (estimate)`, '≈ ' + fmtInt(e.messagesLeft), e.messagesLeft,
+          `estimate from the plan's published limit (no provider report); ${fmtInt(e.used)} used`));
+      }
     }
     if (s.quota.length === 0 && s.estimates.length === 0) tiles.push(tile('quota-none', 'Quota', 'no report', '', 'no provider has reported window usage yet'));
     tiles.push(tile('window-messages', `Messages (last ${w.name})`, fmtInt(w.messages), w.messages, `${fmtInt(w.errors)} errors`));
@@ -93,7 +103,7 @@
     }
     const down = h.sources.filter((x) => !x.up);
     if (down.length > 0) {
-      parts.push(el('div', { class: 'banner down', id: 'state-down' }, el('strong', {}, `${down.length} source(s) down: `), ...down.map((d) => el('div', {}, `${d.adapter} of agent ${d.agent}: ${d.reason || 'failed'}`))));
+      parts.push(el('div', { class: 'banner down', id: 'state-down' }, el('strong', {}, `${down.length} source(s) down: `), ...down.map((d) => el('div', {}, `${d.source} of agent ${d.agent}: ${d.reason || 'failed'}`))));
     }
     box.replaceChildren(...parts);
   }
@@ -131,7 +141,7 @@
   function renderSources(h) {
     const cols = [
       { label: 'agent', fmt: (r) => r.agent },
-      { label: 'source', fmt: (r) => r.adapter },
+      { label: 'source', fmt: (r) => r.source },
       { label: 'state', fmt: (r) => (r.up ? 'up' : 'down: ' + (r.reason || 'failed')) },
       { label: 'last success', fmt: (r) => fmtTime(r.lastSuccessMs) },
     ];

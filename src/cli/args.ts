@@ -9,7 +9,8 @@ import path from 'node:path';
 import { discoverStateDirs, hasAgents, isDir, nearbyStateDir } from '../sources/discover.js';
 import { LOG_FORMATS, LOG_LEVELS, Logger, type Level, type LogFormat } from '../util/log.js';
 
-export class UsageError extends Error {}
+export { UsageError, defaultDataDir, usableDataDir } from './data-dir.js';
+import { UsageError } from './data-dir.js';
 
 /** Exit codes of every command (listed in `clawmeter --help` and the README). */
 export const EXIT = { ok: 0, sourceFailed: 1, usage: 2 } as const;
@@ -20,23 +21,6 @@ export const EXIT_HELP = `Exit codes:
   128+N  ingest or ledger rebuild stopped by signal N after committing what was read (130 SIGINT,
          143 SIGTERM); serve exits 0 after a clean stop
 `;
-
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(os.homedir(), '.local', 'state');
-  return path.join(base, 'clawmeter');
-}
-
-/** Creates the data dir if needed and checks it is writable. */
-export function usableDataDir(dir: string): string {
-  const abs = path.resolve(dir);
-  try {
-    fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
-    fs.accessSync(abs, fs.constants.W_OK | fs.constants.R_OK);
-  } catch (err) {
-    throw new UsageError(`--data-dir ${abs}: not usable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return abs;
-}
 
 /** Explicit --state-dir values must be readable directories. */
 export function checkStateDirs(dirs: string[]): void {

@@ -36,9 +36,11 @@ export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     return 0;
   }
   const { log, stateDirs, usage, dataDir, bar } = historySetup(values, env);
-  const { ledger, movedAside } = Ledger.replace(dataDir, { log: (level, msg, f) => log.log(level, msg, f) });
+  const { ledger, movedAside, carried, carryError } = Ledger.replace(dataDir, { log: (level, msg, f) => log.log(level, msg, f) });
   try {
     for (const p of movedAside) log.info('old ledger kept aside', { path: p });
+    if (carried) log.info('OTLP export marks carried over: spans and log records sent before are not sent again', { spans: carried.spans, logFiles: carried.logCursors });
+    if (carryError) log.warn('OTLP export marks could not be read from the old ledger: spans sent before may be sent again', { error: carryError });
     const ingestor = createIngestor(ledger, () => stateDirs, { log, usage, progressBar: bar });
     const signals = onStopSignals(() => void ingestor.stop());
     const s = await ingestor.trigger().finally(() => signals.dispose());
@@ -47,6 +49,7 @@ export async function ledgerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
       stateDirs,
       dataDir,
       movedAside,
+      otelMarksCarried: carried ? carried.spans : null,
       inserted: s.inserted,
       ledgerCalls: ledger.callCount(),
       filesRead: st.filesRead,

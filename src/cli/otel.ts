@@ -3,7 +3,8 @@
  * spans on request (by default `serve` sends only calls from the moment span
  * export was enabled), to the traces endpoint the otel settings resolve, each call
  * once (what was sent before is skipped; a refused batch is not recorded, so
- * running it again continues). Needs the ledger, so not while `serve` holds it.
+ * running it again continues). It records what it sent, so it needs the ledger's
+ * writer lock: while `serve` holds it, it stops with one line saying what to do.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,7 +51,10 @@ export async function otelCommand(argv: string[], env: NodeJS.ProcessEnv = proce
   const sinceMs = parseTime('since', values.since, Date.now());
   const dataDir = values.dataDir ?? defaultDataDir(env);
   if (!fs.existsSync(path.join(dataDir, LEDGER_FILE))) throw new UsageError(`--data-dir ${dataDir}: no ledger there (run 'clawmeter ingest' or 'serve' first)`);
-  const ledger = openLedger(usableDataDir(dataDir), log);
+  const ledger = openLedger(usableDataDir(dataDir), log, (e) => {
+    const who = e.holder?.pid ? `pid ${e.holder.pid}${e.holder.command ? ` (${e.holder.command})` : ''}` : 'another process';
+    return `otel backfill: the ledger in ${dataDir} is in use by ${who}: stop that 'clawmeter serve', run the backfill, then start serve again (no span is sent twice)`;
+  });
   const pm = new ProcessMetrics();
   try {
     const collector = new MetricsCollector(ledger, new IngestStats(), { version: version(), demo: false, showAccountEmails: false, processMetrics: pm });

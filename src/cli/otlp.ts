@@ -2,8 +2,8 @@
  * Starts the OTLP export for `serve`: the OTLP sink (metrics from its own
  * metric-model collector over the open ledger, spans from the ledger) and, when
  * logs are on, the gateway log pump. Logs one start-up line naming the endpoints
- * (never the headers), and warns that content capture only reaches log bodies
- * (clawmeter keeps no prompt, response, tool or system prompt text).
+ * (never the headers), and says which captureContent sub-keys keep content for
+ * span export (response, tool input and output text) and which have nothing to send.
  */
 import type { Ledger } from '../ledger/ledger.js';
 import type { IngestStats } from '../ingest/stats.js';
@@ -37,8 +37,13 @@ export interface OtlpHandle {
 
 export function startOtlp(config: OtelConfig, d: OtlpDeps): OtlpHandle {
   const c = config.captureContent;
-  if (c.inputMessages || c.outputMessages || c.toolInputs || c.toolOutputs || c.systemPrompt) {
-    d.log.warn('otel.captureContent sub-keys ignored: clawmeter stores no prompt, response, tool or system prompt text, so none is exported');
+  if (c.inputMessages || c.systemPrompt) {
+    d.log.warn('otel.captureContent.inputMessages and .systemPrompt have no effect: transcripts as clawmeter reads them carry no user prompt or system prompt text to export (docs/otlp.md)');
+  }
+  if (c.outputMessages || c.toolInputs || c.toolOutputs) {
+    d.log.warn('otel.captureContent: response, tool input and/or tool output text of calls ingested from now on is kept (bounded, redacted) and sent on spans', {
+      outputMessages: c.outputMessages, toolInputs: c.toolInputs, toolOutputs: c.toolOutputs,
+    });
   }
   const collector = new MetricsCollector(d.ledger, d.stats, { version: version(), demo: d.demo, showAccountEmails: d.showAccountEmails, processMetrics: d.processMetrics });
   const sink = new OtlpSink({ config, collector, log: d.log, version: version(), instanceKey: d.ledger.file, demo: d.demo, ledger: d.ledger, intervalMs: d.intervalMs });

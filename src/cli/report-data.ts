@@ -93,11 +93,14 @@ export function buildReport(q: LedgerQuery, o: ReportOptions): Report {
     if (o.order === 'desc') rows.reverse();
   } else if (o.kind === 'window') {
     const quota = q.quotaView(o.nowMs).windows;
+    // windows in the order of --windows; inside each, providers by cost (--order asc: smallest first)
     for (const w of o.windows) {
       const wFrom = Math.max(from, o.nowMs - w.ms);
       const wTo = Math.min(to, o.nowMs + 1);
       if (!(wTo > wFrom)) continue;
-      for (const r of q.totals({ from: wFrom, to: wTo, where, by: ['provider'] })) {
+      const providers = q.totals({ from: wFrom, to: wTo, where, by: ['provider'] }).sort(byCost);
+      if (o.order === 'asc') providers.reverse();
+      for (const r of providers) {
         const reported = quota.filter((x) => x.provider === r.provider && x.windowMinutes * 60_000 === w.ms);
         const top = reported.sort((a, b) => b.usedRatio - a.usedRatio)[0];
         rows.push({

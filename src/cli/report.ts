@@ -76,13 +76,15 @@ export function renderReportTable(r: Report, o: { width?: number; color: boolean
 const CSV_KEYS = ['messages', 'errors', 'input', 'output', 'cacheRead', 'cacheWrite', 'totalTokens', 'costUsd', 'costEstimatedUsd'] as const;
 
 export function renderReportCsv(r: Report): string {
-  const lines = [csvLine(['key', 'model', ...CSV_KEYS])];
-  const line = (key: string, model: string, m: Measures) => lines.push(csvLine([key, model, ...CSV_KEYS.map((k) => m[k])]));
+  // the window report adds what the provider reports for each row (empty when nothing)
+  const win = r.report === 'window';
+  const lines = [csvLine(['key', 'model', ...CSV_KEYS, ...(win ? ['usedRatio', 'resetsAtMs'] : [])])];
+  const line = (key: string, model: string, m: Measures, extra: Array<number | string> = []) => lines.push(csvLine([key, model, ...CSV_KEYS.map((k) => m[k]), ...extra]));
   for (const row of r.rows) {
-    line(row.key, row.dims?.model ?? '', row);
+    line(row.key, row.dims?.model ?? '', row, win ? [row.usedRatio ?? '', row.resetsAtMs ?? ''] : []);
     for (const b of row.breakdown ?? []) line(row.key, b.model, b);
   }
-  line('total', '', r.totals);
+  line('total', '', r.totals, win ? ['', ''] : []);
   return lines.join('\n') + '\n';
 }
 

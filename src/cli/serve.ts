@@ -3,11 +3,13 @@
  * --interval) into the ledger, and the HTTP endpoint that renders the ledger's
  * last state. Scrapes never wait for ingestion.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ledger } from '../ledger/ledger.js';
 import { createIngestor } from '../ingest/pipeline.js';
+import type { CaptureSwitches } from '../ingest/content-capture.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../metrics/process.js';
 import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
@@ -102,6 +104,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
 
   let app: App | null = null;
   let query: LedgerQuery | null = null;
+  const instance = randomUUID();
   const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [], ledger: null };
   const server = await startServer(
     {
@@ -112,6 +115,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
         version: version(),
         tz: localZone(env),
         window: usage.windows[0] ?? { name: '5h', ms: 5 * 3_600_000 },
+        instance,
       },
       onError: (what, err) => log.limited(`http\u0000${what}`, 'warn', what, { error: err.message }),
       renderMetrics: (format) => {
@@ -154,7 +158,9 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
       ledger = openLedger(usableDataDir(path.join(demoRoot, 'data')), log);
       log.warn('DEMO mode: generated state directory', { dir: stateDir, calls: truth.calls });
     }
-    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails) });
+    // Content for span export is kept only while span export is on and the matching sub-key is true.
+    const capture = otel.enabled && otel.signals.traces && !demo ? otel.captureContent : undefined;
+    app = assemble(ledger!, stateDirs, { demo, usage, log, maxSeries, showAccountEmails: Boolean(values.showAccountEmails), capture });
   } catch (err) {
     ledger?.close();
     await server.close();
@@ -163,6 +169,8 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   }
   const { ingestor, poller, processMetrics } = app;
   const openLedgerRef = app.ledger;
+  // `clawmeter statusline` asks a running serve over plain HTTP (no TLS, no password) instead of opening SQLite.
+  if (!demo && !server.tls && !(web && Object.keys(web.config.users).length > 0)) openLedgerRef.advertise({ url: localUrl(server.url), instance });
   // Components start in this order and shut down in reverse: the inputs (poller,
   // ingest loop) stop first, then the sinks, then the ledger closes.
   const parts = new Components(log);
@@ -198,6 +206,11 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/** The server's URL as this machine reaches it: a wildcard address becomes loopback. */
+function localUrl(url: string): string {
+  return url.replace(/^http:\/\/0\.0\.0\.0:/, 'http://127.0.0.1:').replace(/^http:\/\/\[::\]:/, 'http://[::1]:');
+}
+
 interface App {
   ledger: Ledger;
   ingestor: Ingestor;
@@ -210,7 +223,7 @@ interface App {
 function assemble(
   ledger: Ledger,
   stateDirs: string[],
-  o: { demo: boolean; usage: UsageSettings; log: Logger; maxSeries: number; showAccountEmails: boolean },
+  o: { demo: boolean; usage: UsageSettings; log: Logger; maxSeries: number; showAccountEmails: boolean; capture?: CaptureSwitches },
 ): App {
   // Live quota polling reads OAuth tokens: opt-in, and never on demo data.
   if (o.usage.poll && o.demo) o.log.warn('--poll-quota ignored in DEMO mode');
@@ -223,6 +236,7 @@ function assemble(
     log: o.log,
     usage: o.usage,
     extraSources: () => (poller ? [poller.source()] : []),
+    capture: o.capture,
   });
   const processMetrics = new ProcessMetrics();
   processMetrics.start();

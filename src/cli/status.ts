@@ -7,6 +7,7 @@
  * several apply, the first of 6, 4, 5, 3 wins.
  */
 import { summarize, type Summary } from '../query/summary.js';
+import { fmtIn } from '../query/statusline.js';
 import { optionsHelp } from '../settings/help.js';
 import { resolveSettings } from '../settings/resolve.js';
 import { usageSettings } from '../settings/usage.js';
@@ -53,14 +54,6 @@ export function verdict(s: Summary, o: { warn: number; crit: number; expiryWarnH
 
 const usd = (n: number) => '$' + n.toFixed(2);
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
-
-export function fmtIn(ms: number): string {
-  if (ms <= 0) return 'now';
-  const m = Math.round(ms / 60_000);
-  const d = Math.floor(m / 1440);
-  const h = Math.floor((m % 1440) / 60);
-  return d > 0 ? `${d}d${h}h` : h > 0 ? `${h}h${String(m % 60).padStart(2, '0')}m` : `${m}m`;
-}
 
 function renderStatus(s: Summary, v: StatusVerdict, stats: IngestStats | null, mode: string): string {
   const L: string[] = [];

@@ -3,7 +3,7 @@
  * shell prompt does not load every other command: the same one-line errors and
  * exit codes as main.ts.
  */
-import { UsageError } from './args.js';
+import { UsageError } from './data-dir.js';
 import { statuslineCommand } from './statusline.js';
 import { SettingsError } from '../settings/types.js';
 

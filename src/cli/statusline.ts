@@ -1,56 +1,54 @@
 /**
  * `clawmeter statusline`: one short line for a shell prompt or tmux: the most
- * used provider-reported window with its reset countdown (else messages in the
- * rolling window), and cost today. Fast: it runs the cheap part of the summary
- * only (a few quarter-hour sums and the in-memory quota), under 100 ms warm.
+ * used provider-reported windows with their reset countdowns (else messages in
+ * the rolling window), and cost today (src/query/statusline.ts). It runs on
+ * every prompt, so it loads as little as it can (bench/statusline.ts measures it):
+ *   1. a running serve that advertises its API in ledger.owner.json answers it
+ *      (no SQLite loaded at all);
+ *   2. with --no-ingest, or while another process holds the ledger, it opens
+ *      the ledger read-only and reads only what the line needs;
+ *   3. otherwise it runs an ingest cycle first, as the reports do.
+ * Without --tz, today starts at the machine's local midnight (Date, not Intl,
+ * whose time-zone data alone costs ~20 ms to load).
  */
-import { LedgerQuery } from '../query/index.js';
-import { periodStartMs } from '../query/summary.js';
-import { optionsHelp } from '../settings/help.js';
+import { parseWindow, type WindowSpec } from '../ledger/windows.js';
+import { isAlive, readOwner } from '../ledger/owner.js';
 import { resolveSettings } from '../settings/resolve.js';
-import { usageSettings } from '../settings/usage.js';
-import { EXIT_HELP, loggerFrom } from './args.js';
-import { openForReading, zoneOf } from './read-ledger.js';
-import { fmtIn } from './status.js';
+import type { SettingValues } from '../settings/spec.js';
+import { defaultDataDir, usableDataDir } from './data-dir.js';
+import { machineZoneName } from './zone-name.js';
 
-export const STATUSLINE_HELP = `Usage: clawmeter statusline [options]
+const FALLBACK_WINDOW: WindowSpec = { name: '5h', ms: 5 * 3_600_000 };
 
-One short line for a shell prompt or tmux: window use and reset, cost today.
-For example: anthropic 5h 42% ↻2h13m · $1.23 today
-
-Options:
-${optionsHelp('statusline')}
-${EXIT_HELP}`;
-
-export function statusLine(q: LedgerQuery, o: { nowMs: number; tz: string; window: { name: string; ms: number } }): string {
-  const now = o.nowMs;
-  const parts: string[] = [];
-  const quota = q.quotaView(now).windows.sort((a, b) => b.usedRatio - a.usedRatio);
-  for (const w of quota.slice(0, 2)) {
-    parts.push(`${w.provider} ${w.window} ${Math.round(100 * w.usedRatio)}%${w.resetsAtMs !== null ? ` ↻${fmtIn(w.resetsAtMs - now)}` : ''}`);
+/** The first valid window of --windows (what the other readers call windows[0]). */
+export function firstWindow(list: string | null | undefined): WindowSpec {
+  for (const part of (list ?? '5h,7d').split(',')) {
+    const w = part.trim() ? parseWindow(part) : null;
+    if (w) return w;
   }
-  if (parts.length === 0) {
-    const t = q.totals({ from: now - o.window.ms, to: now + 1 })[0];
-    parts.push(`${o.window.name} ${t.messages} msgs`);
-  }
-  const today = q.totals({ from: periodStartMs(now, 'day', o.tz), to: now + 1 })[0];
-  parts.push(`$${today.costUsd.toFixed(2)} today`);
-  return parts.join(' · ');
+  return FALLBACK_WINDOW;
 }
 
 export async function statuslineCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values, help, origins } = resolveSettings('statusline', argv, env);
   if (help) {
-    process.stdout.write(STATUSLINE_HELP);
+    process.stdout.write((await import('./statusline-help.js')).STATUSLINE_HELP);
     return 0;
   }
-  const log = loggerFrom({ ...values, logLevel: origins.logLevel === 'default' ? 'error' : values.logLevel });
-  const l = await openForReading(values, env, log, { quiet: true });
-  try {
-    const windows = usageSettings(values).windows;
-    process.stdout.write(statusLine(l.q, { nowMs: Date.now(), tz: zoneOf(values, env), window: windows[0] ?? { name: '5h', ms: 5 * 3_600_000 } }) + '\n');
-    return 0;
-  } finally {
-    l.close();
+  const dataDir = usableDataDir(values.dataDir ?? defaultDataDir(env));
+  const window = firstWindow(values.windows);
+  const owner = readOwner(dataDir);
+  if (owner?.api && isAlive(owner.pid)) {
+    const { askServe } = await import('./ask-serve.js');
+    const tz = values.tz ?? machineZoneName(env) ?? (await import('./zone.js')).localZone(env);
+    const line = await askServe(owner.api, { tz, window: window.name });
+    if (values.logLevel === 'debug') process.stderr.write(`statusline: ${line === null ? 'no usable answer from' : 'answered by'} serve pid ${owner.pid} at ${owner.api.url}\n`);
+    if (line !== null) {
+      process.stdout.write(line + '\n');
+      return 0;
+    }
   }
+  const { readStatusLine } = await import('./statusline-read.js');
+  process.stdout.write((await readStatusLine(values as Partial<SettingValues>, origins.logLevel === 'default', env, dataDir, window)) + '\n');
+  return 0;
 }

@@ -229,11 +229,11 @@ export const USAGE_QUOTA: DashboardSpec = {
         {
           kind: 'table',
           title: 'Sources up',
-          description: 'One row per source (adapter of an agent of a state dir); 0 means its last poll failed.',
+          description: 'One row per source (one source adapter of an agent of a state dir); 0 means its last poll failed.',
           w: 8,
           h: 6,
           thresholds: steps(['red', null], ['green', 1]),
-          targets: [{ expr: `min by (instance, state_dir, agent, adapter) (clawmeter_source_up{${SEL}})`, instant: true }],
+          targets: [{ expr: `min by (instance, state_dir, agent, source) (clawmeter_source_up{${SEL}})`, instant: true }],
           transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'up' } } }],
         },
         {

@@ -6,12 +6,13 @@
  * stay fast during a large backfill.
  */
 import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
-import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, SpanFact, TranscriptContext } from '../model.js';
+import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
 import { LedgerWriteError } from '../ledger/write-health.js';
 import { parseFailedRunLine } from '../parse/failed-run.js';
 import { parseRecord } from '../parse/transcript-line.js';
-import { spanFactOf } from '../parse/span-facts.js';
+import { SpanStaging } from './span-staging.js';
+import type { CaptureSwitches } from './content-capture.js';
 import { Logger } from '../util/log.js';
 import { IngestStats } from './stats.js';
 import { CycleHealth, type CycleResult } from './health.js';
@@ -28,6 +29,8 @@ export interface IngestOptions {
   windows?: Array<{ name: string; ms: number }>;
   /** A terminal to draw a progress bar on during long cycles (else progress goes to the log). */
   progressBar?: NodeJS.WriteStream | null;
+  /** otel.captureContent sub-keys: content kept for span export (off unless set). */
+  capture?: CaptureSwitches;
 }
 
 export interface CycleSummary {
@@ -73,6 +76,7 @@ export class Ingestor {
     this.stats.ledgerHealth = () => ledger.writeHealth.view;
     this.log = opts.log ?? new Logger('warn');
     this.now = opts.now ?? Date.now;
+    this.spanStage = new SpanStaging(opts.capture);
   }
 
   /** Runs a cycle; if one is already running, runs exactly one more after it. */
@@ -222,7 +226,7 @@ export class Ingestor {
 
   private discardStage(): void {
     this.stagedFailedRuns = [];
-    this.stagedSpans = [];
+    this.spanStage.clear();
     this.staged = [];
     this.stagedCalls = [];
     this.stagedCursors = [];
@@ -251,7 +255,7 @@ export class Ingestor {
   /** Turns that never reached a model, found in the staged batches (not calls; own ledger table). */
   private stagedFailedRuns: LedgerFailedRun[] = [];
   /** What the OTLP traces need of each staged call (src/parse/span-facts.ts). */
-  private stagedSpans: SpanFact[] = [];
+  private readonly spanStage: SpanStaging;
 
   /**
    * Transcript batches are parsed at once and staged; staged batches commit together
@@ -306,10 +310,9 @@ export class Ingestor {
     this.stagedCursors = [];
     this.staged = [];
     const failedRuns = this.stagedFailedRuns;
-    const spans = this.stagedSpans;
+    const spans = this.spanStage.take();
     this.stagedFailedRuns = [];
-    this.stagedSpans = [];
-    return { batch: { calls, cursors, failedRuns, spans }, batches };
+    return { batch: { calls, cursors, failedRuns, ...spans }, batches };
   }
 
   /** Stats, logs and progress of a commit of staged batches. */
@@ -340,13 +343,14 @@ export class Ingestor {
   private parseInto(batch: Extract<SourceBatch, { kind: 'transcript' }>, calls: LedgerCall[]): void {
     const label = callLabeler(batch.context, (c) => this.ledger.lookupSession(c.stateDir, c.agent, c.sessionId ?? ''), this.opts.estimateCost);
     for (const rec of batch.records) {
+      if (this.spanStage.toolResult(rec, batch.context)) continue;
       const failed = parseFailedRunLine(rec.text);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
       const r = parseRecord(rec.text, rec.full);
       if (r.kind === 'call') {
         calls.push(label(r.call));
-        this.stagedSpans.push(spanFactOf(rec.text, r.call, batch.context));
-      }
+        this.spanStage.call(rec, r.call, batch.context);
+      } else if (r.kind === 'ignored') this.spanStage.ignored(rec, batch.context);
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);
         this.log.limited(`${r.why}\u0000${batch.context.where}`, 'warn', 'line skipped', {
@@ -368,8 +372,8 @@ export class Ingestor {
         return this.flush();
       }
       case 'snapshot': {
-        // One kind for sessions, auth and quota: the ledger's snapshot module keeps each by origin.
-        const snap = { stateDir: batch.stateDir, agent: batch.agent, origin: batch.origin };
+        // One kind for sessions, auth and quota: the ledger's snapshot module keeps each by source.
+        const snap = { stateDir: batch.stateDir, agent: batch.agent, source: batch.source };
         this.ledger.commit({ [batch.of]: { ...snap, rows: batch.rows }, cursors: batch.cursors });
         return { inserted: 0, duplicates: 0 };
       }

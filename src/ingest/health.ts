@@ -24,8 +24,8 @@ export const DOWN_REASONS: ReadonlySet<SkipReason | string> = new Set([
 
 export type CycleResult = 'ok' | 'degraded' | 'failed';
 
-export function sourceKey(stateDir: string, agent: string, adapter: string): string {
-  return `${stateDir}\u0000${agent}\u0000${adapter}`;
+export function sourceKey(stateDir: string, agent: string, source: string): string {
+  return `${stateDir}\u0000${agent}\u0000${source}`;
 }
 
 /** Tracks one cycle's sources and folds the outcome into the process-wide stats. */
@@ -66,7 +66,7 @@ export class CycleHealth {
     if (reason !== null) this.failedSources++;
     if (!c.scope) return; // global sources (derived state, the quota poller) have no per-source series
     const prev = this.stats.sources.get(c.key);
-    const h: SourceHealth = prev ?? { stateDir: c.scope.stateDir, agent: c.scope.agent, adapter: c.name, up: true, lastSuccessMs: null, reason: null };
+    const h: SourceHealth = prev ?? { stateDir: c.scope.stateDir, agent: c.scope.agent, source: c.name, up: true, lastSuccessMs: null, reason: null };
     h.up = reason === null;
     h.reason = reason;
     if (reason === null) h.lastSuccessMs = nowMs;
@@ -87,8 +87,8 @@ export class CycleHealth {
   /** One line per failed source, for logs and `ingest`'s summary. */
   reasons(): string[] {
     return [...this.failures.entries()].map(([k, r]) => {
-      const [, agent, adapter] = k.split('\u0000');
-      return agent ? `${adapter} of agent ${agent}: ${r}` : `${adapter}: ${r}`;
+      const [, agent, source] = k.split('\u0000');
+      return agent ? `${source} of agent ${agent}: ${r}` : `${source}: ${r}`;
     });
   }
 }

@@ -5,6 +5,7 @@
  * windows. `serve`, `ingest`, the bench and the tests all build it here, so they
  * write the same ledger.
  */
+import type { CaptureSwitches } from './content-capture.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Source } from '../model.js';
 import { DerivedStateSource } from '../quota/derived.js';
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   now?: () => number;
   /** A terminal for the progress bar of long cycles (else progress goes to the log). */
   progressBar?: NodeJS.WriteStream | null;
+  /** otel.captureContent sub-keys (content kept for span export; off unless set). */
+  capture?: CaptureSwitches;
 }
 
 export function createIngestor(ledger: Ledger, stateDirs: () => string[], opts: PipelineOptions = {}): Ingestor {
@@ -40,5 +43,6 @@ export function createIngestor(ledger: Ledger, stateDirs: () => string[], opts: 
     windows: usage.windows,
     estimateCost: usage.pricing.estimator(),
     progressBar: opts.progressBar,
+    capture: opts.capture,
   });
 }

@@ -4,12 +4,12 @@ import type { LedgerWriteState } from '../ledger/write-health.js';
 
 export const INGEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Health of one source adapter of one agent (the key is stateDir, agent and adapter). */
+/** Health of one source adapter of one agent (the key is stateDir, agent and source). */
 export interface SourceHealth {
   stateDir: string;
   agent: string;
-  /** the adapter's name: jsonl, sqlite, sessions.json, auth-profiles.json, codex-rollouts, ... */
-  adapter: string;
+  /** the source adapter's name (SOURCE in model.ts): jsonl, sqlite, sessions.json, auth-profiles.json, codex-rollouts, ... */
+  source: string;
   /** false while the last poll of this source failed or reported the input unreadable */
   up: boolean;
   /** Unix ms of the last poll that completed without a failure */
@@ -30,7 +30,7 @@ export class IngestStats {
   cyclesDegraded = 0;
   /** cycles that ran to their end (any result); readiness needs one */
   cyclesCompleted = 0;
-  /** per-source health, keyed by `${stateDir}\u0000${agent}\u0000${adapter}` */
+  /** per-source health, keyed by `${stateDir}\u0000${agent}\u0000${source}` */
   sources = new Map<string, SourceHealth>();
   lastSuccessMs: number | null = null;
   lastDurationSeconds = 0;
@@ -49,7 +49,7 @@ export class IngestStats {
     const l = this.ledgerHealth?.();
     if (l && !l.writable) reasons.push(`ledger not writable: ${l.lastError?.reason ?? 'other'}: ${l.lastError?.message ?? 'write failed'}`);
     for (const s of this.sources.values()) {
-      if (!s.up) reasons.push(`source down: ${s.adapter} of agent ${s.agent}: ${s.reason ?? 'failed'}`);
+      if (!s.up) reasons.push(`source down: ${s.source} of agent ${s.agent}: ${s.reason ?? 'failed'}`);
     }
     return { ready: reasons.length === 0, reasons };
   }

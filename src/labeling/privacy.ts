@@ -3,7 +3,7 @@
  * scrubbing (email-shaped parts hashed), account names, and the length bound
  * every label value passes through.
  */
-import { shortHash } from '../parse/transcript-line.js';
+import { shortHash } from '../parse/short-hash.js';
 
 const EMAIL = /[^\s:@/"]+@[^\s:@/"]+\.[^\s:@/"]+/g;
 const scrubCache = new Map<string, string>();

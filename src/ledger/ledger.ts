@@ -21,8 +21,10 @@ import type { Cursor, CursorReader, SessionInfo } from '../model.js';
 import { LedgerUnavailable } from './errors.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import { WriterLock, privateDir } from './lock.js';
+import type { OwnerApi } from './owner.js';
 import { CallAliasTable } from './call-aliases.js';
 import { SpanStore } from './spans.js';
+import { carryOverExportMarks, type CarriedMarks } from './span-exports.js';
 import { isCorruption, openLedgerFile } from './schema.js';
 import { Snapshots } from './snapshots.js';
 import { CommitWork, type CommitStatements } from './commit-work.js';
@@ -33,19 +35,21 @@ import { withCompatKind } from './totals.js';
 import { FailedRunTable, type FailedRunTotal } from './failed-runs.js';
 import { BucketDeltas, checkBuckets, rebuildBuckets } from './quarter-buckets.js';
 import { LedgerReads } from './reads.js';
+import { RunDurations, type RunDurationRow } from './run-durations.js';
 
+export type { RunDurationRow } from './run-durations.js';
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
 
 export const LEDGER_FILE = 'ledger.sqlite';
 
 export class Ledger implements CursorReader {
-  readonly file: string;
   private cursorMap = new Map<string, Cursor>();
   private totalsMap = new Map<string, TotalsRow>();
   private snaps: Snapshots;
   private readonly failedRuns: FailedRunTable;
   private readonly aliases: CallAliasTable;
+  private readonly runs: RunDurations;
   /** Span facts and the OTLP export's bookkeeping (spans.ts). */
   readonly spans: SpanStore;
   private buckets: WindowBuckets;
@@ -58,20 +62,18 @@ export class Ledger implements CursorReader {
   private ver = 0;
   private callRows = 0;
   private readonly now: () => number;
-  /** Whether commits succeed (disk full, read-only, ...): see write-health.ts. */
-  readonly writeHealth: WriteHealth;
   private readonly notify: NonNullable<LedgerOptions['log']>;
   private stmts: CommitStatements;
 
   private constructor(
-    file: string,
+    readonly file: string,
     private readonly db: Database.Database,
     private readonly lock: WriterLock,
     opts: LedgerOptions,
+    /** whether commits succeed (disk full, read-only, ...): write-health.ts */
+    readonly writeHealth = new WriteHealth(path.dirname(file), opts.now ?? Date.now),
   ) {
-    this.file = file;
     this.now = opts.now ?? Date.now;
-    this.writeHealth = new WriteHealth(path.dirname(file), this.now);
     this.notify = opts.log ?? (() => undefined);
     this.stmts = {
       insertCall: db.prepare(`INSERT OR IGNORE INTO calls
@@ -91,6 +93,7 @@ export class Ledger implements CursorReader {
     this.failedRuns = new FailedRunTable(db);
     this.aliases = new CallAliasTable(db);
     this.spans = new SpanStore(db);
+    this.runs = new RunDurations(db);
     this.buckets = new WindowBuckets(db, this.now);
     this.load();
   }
@@ -119,9 +122,11 @@ export class Ledger implements CursorReader {
   /**
    * `clawmeter ledger rebuild`: under the writer lock, moves the current ledger file
    * (and its -wal/-shm) aside as `ledger.sqlite.broken-<timestamp>` and opens a new,
-   * empty ledger in its place. Returns the ledger and the paths moved aside.
+   * empty ledger in its place, with what the OTLP export had sent carried over from
+   * the old file when it can still be read (`carried`; else `carryError`). Returns the
+   * ledger and the paths moved aside.
    */
-  static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[] } {
+  static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[]; carried: CarriedMarks | null; carryError?: string } {
     privateDir(dataDir);
     const file = path.join(dataDir, LEDGER_FILE);
     const lock = WriterLock.acquire(dataDir);
@@ -137,7 +142,16 @@ export class Ledger implements CursorReader {
         movedAside.push(to);
       }
       db = openLedgerFile(file, (opts.now ?? Date.now)());
-      return { ledger: new Ledger(file, db, lock, opts), movedAside };
+      let carried: CarriedMarks | null = null;
+      let carryError: string | undefined;
+      if (movedAside.length > 0 && movedAside[0] === `${file}.broken-${stamp}`) {
+        try {
+          carried = carryOverExportMarks(db, movedAside[0]);
+        } catch (err) {
+          carryError = (err as Error).message.split('\n')[0];
+        }
+      }
+      return { ledger: new Ledger(file, db, lock, opts), movedAside, carried, ...(carryError ? { carryError } : {}) };
     } catch (err) {
       db?.close();
       lock.release();
@@ -214,15 +228,15 @@ export class Ledger implements CursorReader {
       work.insertCalls(batch.calls ?? []);
       const steps = work.finishCalls(batch.cursors);
       while (!steps.next().done);
-      publishSnapshots = this.finishWork(batch);
+      publishSnapshots = this.finishWork(batch, work);
     });
     try {
       run();
     } catch (err) {
       this.failedRuns.discard();
+      this.runs.discard();
       throw this.writeHealth.failed(err);
     }
-    this.writeHealth.ok();
     return this.publish(work, batch, publishSnapshots);
   }
 
@@ -240,31 +254,25 @@ export class Ledger implements CursorReader {
     const calls = batch.calls ?? [];
     let publishSnapshots: () => void = () => undefined;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
       try {
+        this.db.exec('BEGIN IMMEDIATE');
         for (let i = 0; i < calls.length; i += slice) {
           if (i > 0) await pause();
           work.insertCalls(calls, i, i + slice);
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        publishSnapshots = this.finishWork(batch);
+        publishSnapshots = this.finishWork(batch, work);
         this.db.exec('COMMIT');
       } catch (err) {
-        try {
-          if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        } catch {
-          // the commit's own error is the one to report; SQLite rolls back a hot journal at the next open
-        }
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.failedRuns.discard();
-        throw err;
+        this.runs.discard();
+        throw this.writeHealth.failed(err);
       }
-    } catch (err) {
-      throw this.writeHealth.failed(err);
     } finally {
       this.stepping = false;
     }
-    this.writeHealth.ok();
     return this.publish(work, batch, publishSnapshots);
   }
 
@@ -283,16 +291,23 @@ export class Ledger implements CursorReader {
   }
 
   /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
-  private finishWork(batch: CommitBatch): () => void {
+  private finishWork(batch: CommitBatch, work: CommitWork): () => void {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
-    if (batch.spans) this.spans.add(batch.spans);
+    if (batch.spans) {
+      this.spans.add(batch.spans);
+      if (work.added.length > 0) this.runs.add(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])));
+    }
+    if (batch.toolResults) this.spans.tools.add(batch.toolResults);
+    if (batch.content) this.spans.content.add(batch.content);
     return publishSnapshots;
   }
 
   /** The transaction committed: publish to the read model. */
   private publish(work: CommitWork, batch: CommitBatch, publishSnapshots: () => void): CommitResult {
+    this.writeHealth.ok();
     this.failedRuns.publish();
+    this.runs.publish();
     for (const [key, t] of work.deltas) this.totalsMap.set(key, t);
     for (const c of work.added) this.buckets.add(c);
     this.callRows += work.inserted;
@@ -355,6 +370,11 @@ export class Ledger implements CursorReader {
     return this.failedRuns.totals();
   }
 
+  /** Run (user turn) durations by agent, channel, provider and model (run-durations.ts). */
+  runDurations(): RunDurationRow[] {
+    return this.runs.totals();
+  }
+
   authProfiles(): AuthRow[] {
     return this.snaps.authProfiles();
   }
@@ -365,6 +385,11 @@ export class Ledger implements CursorReader {
 
   windows(): WindowRow[] {
     return this.windowCache;
+  }
+
+  /** Tells readers (statusline) where this process's JSON API answers: ledger.owner.json. */
+  advertise(api: OwnerApi): void {
+    this.lock.advertise(api);
   }
 
   close(): void {

@@ -13,44 +13,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { LedgerLocked } from './errors.js';
+import { OWNER_FILE, readOwner, selfOwner, writeOwner, type LockOwner, type OwnerApi } from './owner.js';
 
 export const LOCK_FILE = 'ledger.lock';
-export const OWNER_FILE = 'ledger.owner.json';
-
-export interface LockOwner {
-  pid: number;
-  command: string;
-  since: string;
-}
-
-/** Who the process is, without arguments (a flag value could be a secret). */
-function selfOwner(): LockOwner {
-  const script = process.argv[1] ? path.basename(process.argv[1]).replace(/\.js$/, '') : 'node';
-  const sub = process.argv[2] && /^[a-z][a-z-]{0,20}$/.test(process.argv[2]) ? ` ${process.argv[2]}` : '';
-  return { pid: process.pid, command: `${script}${sub}`, since: new Date().toISOString() };
-}
-
-/** Reads the holder's side file (bounded, tolerant of garbage). */
-export function readOwner(dataDir: string): LockOwner | null {
-  try {
-    const fd = fs.openSync(path.join(dataDir, OWNER_FILE), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    try {
-      if (!fs.fstatSync(fd).isFile()) return null;
-      const buf = Buffer.alloc(4096);
-      const n = fs.readSync(fd, buf, 0, buf.length, 0);
-      const o = JSON.parse(buf.toString('utf8', 0, n)) as Partial<LockOwner>;
-      return {
-        pid: typeof o.pid === 'number' ? o.pid : 0,
-        command: typeof o.command === 'string' ? o.command.slice(0, 100) : '',
-        since: typeof o.since === 'string' ? o.since.slice(0, 40) : '',
-      };
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return null;
-  }
-}
+export { OWNER_FILE, readOwner, type LockOwner, type OwnerApi } from './owner.js';
 
 /** Creates a file with mode 0600 if missing, and forces 0600 either way. */
 export function privateFile(file: string): void {
@@ -62,7 +28,30 @@ export class WriterLock {
   private constructor(
     private readonly db: Database.Database,
     readonly dataDir: string,
+    private readonly owner: LockOwner,
   ) {}
+
+  /**
+   * Whether another process holds dataDir's writer lock right now (a probe that
+   * takes and drops the lock at once; false when there is no lock file yet).
+   */
+  static heldElsewhere(dataDir: string): boolean {
+    const file = path.join(dataDir, LOCK_FILE);
+    if (!fs.existsSync(file)) return false;
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(file, { timeout: 0, fileMustExist: true });
+      db.exec('BEGIN EXCLUSIVE');
+      db.exec('ROLLBACK');
+      return false;
+    } catch (err) {
+      // anything but "busy" (an unreadable lock file, say) is for the real open to report
+      const code = (err as { code?: string }).code ?? '';
+      return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+    } finally {
+      db?.close();
+    }
+  }
 
   /** Takes the writer lock of dataDir or throws LedgerLocked at once. */
   static acquire(dataDir: string): WriterLock {
@@ -77,15 +66,23 @@ export class WriterLock {
       if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw new LedgerLocked(dataDir, readOwner(dataDir));
       throw err;
     }
-    const lock = new WriterLock(db, dataDir);
-    const owner = path.join(dataDir, OWNER_FILE);
+    const lock = new WriterLock(db, dataDir, selfOwner());
     try {
-      fs.rmSync(owner, { force: true });
-      fs.writeFileSync(owner, JSON.stringify(selfOwner()) + '\n', { mode: 0o600, flag: 'wx' });
+      writeOwner(dataDir, lock.owner);
     } catch {
       // the side file is informative only; the lock is what counts
     }
     return lock;
+  }
+
+  /** Adds where this process's JSON API answers to the side file (while the lock is held). */
+  advertise(api: OwnerApi): void {
+    if (!this.db.open) return;
+    try {
+      writeOwner(this.dataDir, { ...this.owner, api });
+    } catch {
+      // informative only: statusline then reads the ledger itself
+    }
   }
 
   get held(): boolean {

@@ -47,13 +47,10 @@ function fill(db: Database.Database): void {
     FROM calls GROUP BY q, agent, kind, channel, chat_type, provider, model, ec, source`);
 }
 
-/** Schema 1 -> 2: builds the buckets of an existing ledger, once, in one transaction. */
-export function migrateBuckets(db: Database.Database, fromVersion: number, toVersion: number): void {
+/** Schema 1 -> 2: builds the buckets of an existing ledger, once (inside the migration transaction). */
+export function migrateBuckets(db: Database.Database, fromVersion: number): void {
   if (fromVersion >= 2) return;
-  db.transaction(() => {
-    fill(db);
-    db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(toVersion));
-  })();
+  fill(db);
 }
 
 /** Rebuilds the buckets from the calls (after checkBuckets found a disagreement). */

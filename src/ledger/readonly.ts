@@ -37,12 +37,15 @@ export class LedgerReader implements LedgerReadModel {
   readonly file: string;
   readonly reads: LedgerReads;
   private readonly snaps: Snapshots;
-  private readonly cursors = new Map<string, Cursor>();
-  private readonly totalsRows: TotalsRow[] = [];
+  /** cursors read so far, one key at a time (quotaView asks for one; no command iterates them) */
+  private readonly cursors = new Map<string, Cursor | undefined>();
+  private readonly cursorStmt: Database.Statement;
+  private totalsRows: TotalsRow[] | null = null;
   private readonly buckets: WindowBuckets;
   private windowRows: WindowRow[] = [];
   private lastMs: number | null = null;
   private rows = 0;
+  private firstMs: number | null | undefined = undefined;
 
   private constructor(
     file: string,
@@ -53,20 +56,12 @@ export class LedgerReader implements LedgerReadModel {
     this.reads = new LedgerReads(db);
     this.snaps = new Snapshots(db);
     this.buckets = new WindowBuckets(db, now);
-    for (const r of db.prepare(`SELECT key, value FROM cursors`).all() as Array<{ key: string; value: string }>) {
-      this.cursors.set(r.key, JSON.parse(r.value) as Cursor);
-    }
-    for (const r of db.prepare(`SELECT row_json FROM totals`).all() as Array<{ row_json: string }>) {
-      this.totalsRows.push(JSON.parse(r.row_json) as TotalsRow);
-    }
+    this.cursorStmt = db.prepare(`SELECT value FROM cursors WHERE key = ?`);
     for (const m of db.prepare(`SELECT key, value FROM meta WHERE key IN ('last_call_ms', 'call_rows')`).all() as Array<{ key: string; value: string }>) {
       if (m.key === 'last_call_ms') this.lastMs = Number(m.value);
       if (m.key === 'call_rows') this.rows = Number(m.value);
     }
-    this.firstMs = this.reads.firstCallMs();
   }
-
-  private firstMs: number | null;
 
   /**
    * Opens dataDir's ledger read-only, without the writer lock. Throws
@@ -94,11 +89,17 @@ export class LedgerReader implements LedgerReadModel {
     this.windowRows = this.buckets.refresh(windows, nowMs);
   }
 
+  /** The totals rows, read on first use (a statusline never needs them). */
   totals(): Iterable<TotalsRow> {
+    this.totalsRows ??= (this.db.prepare(`SELECT row_json FROM totals`).all() as Array<{ row_json: string }>).map((r) => JSON.parse(r.row_json) as TotalsRow);
     return this.totalsRows;
   }
 
   get(key: string): Cursor | undefined {
+    if (!this.cursors.has(key)) {
+      const r = this.cursorStmt.get(key) as { value: string } | undefined;
+      this.cursors.set(key, r ? (JSON.parse(r.value) as Cursor) : undefined);
+    }
     return this.cursors.get(key);
   }
 
@@ -123,6 +124,7 @@ export class LedgerReader implements LedgerReadModel {
   }
 
   firstCallTimestampMs(): number | null {
+    if (this.firstMs === undefined) this.firstMs = this.reads.firstCallMs();
     return this.firstMs;
   }
 

@@ -16,6 +16,7 @@ import type { StoredCallRow } from './types.js';
 import type Database from 'better-sqlite3';
 import { MIN_PLAUSIBLE_TS_MS } from '../bounds.js';
 import { QUARTER_MS, quarterOf } from './quarter-buckets.js';
+import { callSource } from './source-names.js';
 import { DIMENSIONS, type Dimension, type ErrorCall, type Filter, type IntervalRow } from './query-types.js';
 
 /** Column of each dimension in call_buckets (b) and in calls (c). */
@@ -162,11 +163,12 @@ export class LedgerReads {
     const params: unknown[] = [];
     const w = whereSql(where, CALL_COL, params);
     params.push(limit);
-    return this.stmt(
+    const rows = this.stmt(
       `SELECT c.ts_ms AS tsMs, c.agent AS agent, c.channel AS channel, c.provider AS provider, c.model AS model,
          c.error_category AS category, c.source AS source
        FROM calls c WHERE c.error_category IS NOT NULL AND c.error_category != ''${w} ORDER BY c.ts_ms DESC, c.id DESC LIMIT ?`,
     ).all(...params) as ErrorCall[];
+    return rows.map((r) => ({ ...r, source: callSource(r.source) }));
   }
 
   /** The oldest plausible call time (the start of cumulative sums), through the time index. */

@@ -9,9 +9,15 @@ import Database from 'better-sqlite3';
 import { LedgerUnavailable } from './errors.js';
 import { privateFile } from './lock.js';
 import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
+import { migrateRunDurations } from './run-durations.js';
+import { migrateSourceNames } from './source-names.js';
 
-/** 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts. */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts.
+ * 3: one vocabulary of source names in calls, buckets and snapshots, see source-names.ts.
+ * 4: run durations (run_totals, open_runs), see run-durations.ts.
+ */
+export const SCHEMA_VERSION = 4;
 
 /**
  * The ledger's tables. `calls.seed_kind` holds a call's compatKind (the original
@@ -44,6 +50,7 @@ const DDL = `
   CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts_ms);
   CREATE TABLE IF NOT EXISTS totals (dims TEXT PRIMARY KEY, row_json TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  -- origin_key: (state dir, agent, source); the column keeps the name existing ledgers have
   CREATE TABLE IF NOT EXISTS snapshots (kind TEXT NOT NULL, origin_key TEXT NOT NULL, rows_json TEXT NOT NULL,
     PRIMARY KEY (kind, origin_key));
   CREATE TABLE IF NOT EXISTS session_ids (map_key TEXT PRIMARY KEY, info_json TEXT NOT NULL);
@@ -143,7 +150,16 @@ export function openLedgerFile(file: string, nowMs: number): Database.Database {
       );
     }
     db.exec(DDL); // tables and indexes added since the file was made
-    migrateBuckets(db, Number(row.value), SCHEMA_VERSION);
+    const from = Number(row.value);
+    if (from < SCHEMA_VERSION) {
+      // Every step in one transaction: a crash leaves the ledger at its old version, whole.
+      db.transaction(() => {
+        migrateBuckets(db!, from);
+        migrateSourceNames(db!, from);
+        migrateRunDurations(db!, from);
+        db!.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+      })();
+    }
     return db;
   } catch (err) {
     db?.close();

@@ -1,30 +1,27 @@
 /**
  * The in-memory read model of the non-call state: the latest session index, auth
- * profiles and quota observations per origin (each replaces the previous list of
- * the same origin), and the session-id lookup that is never forgotten. Loaded
+ * profiles and quota observations per source of each agent (each replaces that
+ * source's previous list), and the session-id lookup that is never forgotten. Loaded
  * from the ledger at open, updated by the ledger after each commit.
  */
 import type Database from 'better-sqlite3';
-import type { SessionInfo } from '../model.js';
+import { SOURCE, type SessionInfo } from '../model.js';
 import type { AuthRow, CommitBatch, QuotaRow, SessionRow } from './types.js';
+import { snapshotKey, withSource } from './source-names.js';
 import { withCompatKind } from './totals.js';
-
-export function originKey(o: { stateDir: string; agent: string; origin: string }): string {
-  return `${o.stateDir}\u0000${o.agent}\u0000${o.origin}`;
-}
 
 export function sessionMapKey(stateDir: string, agent: string, sessionId: string): string {
   return `${stateDir}\u0000${agent}\u0000${sessionId}`;
 }
 
-type Snap<T> = { stateDir: string; agent: string; origin: string; rows: T[] };
+type Snap<T> = { stateDir: string; agent: string; source: string; rows: T[] };
 
-function withOrigin<T>(s: Snap<T>): Array<T & { stateDir: string; agent: string; origin: string }> {
-  return s.rows.map((r) => ({ ...r, stateDir: s.stateDir, agent: s.agent, origin: s.origin }));
+function stamped<T>(s: Snap<T>): Array<T & { stateDir: string; agent: string; source: string }> {
+  return s.rows.map((r) => ({ ...r, stateDir: s.stateDir, agent: s.agent, source: s.source }));
 }
 
 export class Snapshots {
-  private sessionRows = new Map<string, SessionRow[]>(); // origin key -> rows
+  private sessionRows = new Map<string, SessionRow[]>(); // snapshot key -> rows
   private sessionById = new Map<string, SessionInfo>(); // stateDir/agent/sessionId -> info
   private authRows = new Map<string, AuthRow[]>();
   private quotaRows = new Map<string, QuotaRow[]>();
@@ -44,10 +41,12 @@ export class Snapshots {
       origin_key: string;
       rows_json: string;
     }>) {
-      const rows = r.kind === 'sessions' ? (JSON.parse(r.rows_json) as SessionRow[]).map(withCompatKind) : JSON.parse(r.rows_json);
-      if (r.kind === 'sessions') this.sessionRows.set(r.origin_key, rows);
-      else if (r.kind === 'auth') this.authRows.set(r.origin_key, rows);
-      else if (r.kind === 'quota') this.quotaRows.set(r.origin_key, rows);
+      // The column keeps its schema-1 name; rows of ledgers a newer schema has not rewritten yet are mapped.
+      const parsed = (JSON.parse(r.rows_json) as object[]).map(withSource);
+      const rows = r.kind === 'sessions' ? (parsed as SessionRow[]).map(withCompatKind) : parsed;
+      if (r.kind === 'sessions') this.sessionRows.set(r.origin_key, rows as SessionRow[]);
+      else if (r.kind === 'auth') this.authRows.set(r.origin_key, rows as AuthRow[]);
+      else if (r.kind === 'quota') this.quotaRows.set(r.origin_key, rows as QuotaRow[]);
     }
     for (const r of db.prepare(`SELECT map_key, info_json FROM session_ids`).all() as Array<{ map_key: string; info_json: string }>) {
       this.sessionById.set(r.map_key, withCompatKind(JSON.parse(r.info_json) as SessionInfo));
@@ -63,7 +62,7 @@ export class Snapshots {
     const newIds: Array<[string, SessionInfo]> = [];
     const s = batch.sessions;
     if (s) {
-      this.writeSnap.run('sessions', originKey(s), JSON.stringify(withOrigin(s)));
+      this.writeSnap.run('sessions', snapshotKey(s), JSON.stringify(stamped(s)));
       for (const r of s.rows) {
         const k = sessionMapKey(s.stateDir, s.agent, r.sessionId);
         const prev = this.sessionById.get(k);
@@ -74,14 +73,14 @@ export class Snapshots {
       }
     }
     const a = batch.auth;
-    if (a) this.writeSnap.run('auth', originKey(a), JSON.stringify(withOrigin(a)));
+    if (a) this.writeSnap.run('auth', snapshotKey(a), JSON.stringify(stamped(a)));
     const q = batch.quota;
-    if (q) this.writeSnap.run('quota', originKey(q), JSON.stringify(withOrigin(q)));
+    if (q) this.writeSnap.run('quota', snapshotKey(q), JSON.stringify(stamped(q)));
     return () => {
       for (const [k, r] of newIds) this.sessionById.set(k, r);
-      if (s) this.sessionRows.set(originKey(s), withOrigin(s));
-      if (a) this.authRows.set(originKey(a), withOrigin(a));
-      if (q) this.quotaRows.set(originKey(q), withOrigin(q));
+      if (s) this.sessionRows.set(snapshotKey(s), stamped(s));
+      if (a) this.authRows.set(snapshotKey(a), stamped(a));
+      if (q) this.quotaRows.set(snapshotKey(q), stamped(q));
     };
   }
 
@@ -97,14 +96,14 @@ export class Snapshots {
   activeSessions(): SessionRow[] {
     const storeAgents = new Set<string>();
     for (const rows of this.sessionRows.values()) {
-      for (const r of rows) if (r.origin === 'sqlite') storeAgents.add(`${r.stateDir}\u0000${r.agent}`);
+      for (const r of rows) if (r.source === SOURCE.sqlite) storeAgents.add(`${r.stateDir}\u0000${r.agent}`);
     }
     const seen = new Set<string>();
     const out: SessionRow[] = [];
     for (const rows of this.sessionRows.values()) {
       for (const r of rows) {
         if (!r.active) continue;
-        if (r.origin === 'sessions.json' && storeAgents.has(`${r.stateDir}\u0000${r.agent}`)) continue;
+        if (r.source === SOURCE.sessionsJson && storeAgents.has(`${r.stateDir}\u0000${r.agent}`)) continue;
         const k = `${r.stateDir}\u0000${r.agent}\u0000${r.sessionKey}`;
         if (seen.has(k)) continue;
         seen.add(k);

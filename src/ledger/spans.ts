@@ -4,11 +4,14 @@
  * IGNORE, like the calls), and the reads the trace export needs: the sessions with
  * calls not yet exported, then each one's calls in time order, so runs can be formed
  * (session by session: a backfill of the whole history stays one scan plus indexed reads).
- * The exported-span bookkeeping lives in span-exports.ts.
+ * The exported-span bookkeeping lives in span-exports.ts, tool results in
+ * tool-results.ts, opt-in content in content.ts.
  */
 import type Database from 'better-sqlite3';
 import type { SpanFact } from '../model.js';
+import { ContentStore } from './content.js';
 import { SpanExports } from './span-exports.js';
+import { ToolResults } from './tool-results.js';
 
 export interface SpanCallRow {
   dedupeKey: string;
@@ -35,12 +38,18 @@ export class SpanStore {
   private readonly sessionsQuery: Database.Statement;
   private readonly sessionQuery: Database.Statement;
   readonly exports: SpanExports;
+  /** Tool results for tool execution spans (tool-results.ts). */
+  readonly tools: ToolResults;
+  /** Opt-in captured content (content.ts). */
+  readonly content: ContentStore;
 
   constructor(db: Database.Database) {
     db.exec(`CREATE TABLE IF NOT EXISTS call_spans (
       dedupe_key TEXT PRIMARY KEY, session_hash TEXT NOT NULL, request_id_hash TEXT, api TEXT);
       CREATE INDEX IF NOT EXISTS call_spans_session ON call_spans (session_hash)`);
     this.exports = new SpanExports(db);
+    this.tools = new ToolResults(db);
+    this.content = new ContentStore(db);
     this.insert = db.prepare(`INSERT OR IGNORE INTO call_spans (dedupe_key, session_hash, request_id_hash, api) VALUES (?, ?, ?, ?)`);
     const pending = `NOT EXISTS (SELECT 1 FROM otel_sent o WHERE o.key = s.dedupe_key)`;
     this.sessionsQuery = db.prepare(`

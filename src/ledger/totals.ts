@@ -5,6 +5,7 @@
  */
 import { LATENCY_BUCKETS_SECONDS } from './buckets.js';
 import type { CommitCall, StoredCallRow, TotalsRow } from './types.js';
+import { callSource } from './source-names.js';
 
 type Dims = Pick<TotalsRow, 'agent' | 'compatKind' | 'kind' | 'channel' | 'chatType' | 'provider' | 'model' | 'errorCategory'>;
 
@@ -83,7 +84,7 @@ export function callFromRow(r: StoredCallRow): CommitCall {
     stopReason: r.stop_reason,
     errorCategory: r.error_category,
     latencyMs: r.latency_ms,
-    source: r.source ?? '',
+    source: callSource(r.source ?? ''),
   };
 }
 

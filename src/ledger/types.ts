@@ -1,6 +1,6 @@
 /** Row and batch types of the ledger's public API (re-exported by ledger.ts). */
 import type { LedgerFailedRun } from './failed-runs.js';
-import type { SpanFact } from '../model.js';
+import type { ContentFact, SpanFact, ToolResultFact } from '../model.js';
 import type { AuthProfileInfo, Cursor, LedgerCall, QuotaObservation, SessionInfo } from '../model.js';
 
 /** Aggregated totals for one combination of dimensions. */
@@ -32,19 +32,22 @@ export interface TotalsRow {
 export interface SessionRow extends SessionInfo {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface AuthRow extends AuthProfileInfo {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface QuotaRow extends QuotaObservation {
   stateDir: string;
   agent: string;
-  origin: string;
+  /** the source adapter the row comes from (see SOURCE in model.ts) */
+  source: string;
 }
 
 export interface WindowRow {
@@ -63,13 +66,17 @@ export type CommitCall = LedgerCall & { costEstimated?: boolean };
 export interface CommitBatch {
   calls?: CommitCall[];
   cursors?: Array<[string, Cursor | null]>;
-  sessions?: { stateDir: string; agent: string; origin: string; rows: SessionInfo[] };
-  auth?: { stateDir: string; agent: string; origin: string; rows: AuthProfileInfo[] };
-  quota?: { stateDir: string; agent: string; origin: string; rows: QuotaObservation[] };
+  sessions?: { stateDir: string; agent: string; source: string; rows: SessionInfo[] };
+  auth?: { stateDir: string; agent: string; source: string; rows: AuthProfileInfo[] };
+  quota?: { stateDir: string; agent: string; source: string; rows: QuotaObservation[] };
   /** Turns that never reached a model (src/ledger/failed-runs.ts). */
   failedRuns?: LedgerFailedRun[];
   /** Span facts of the batch's calls (src/ledger/spans.ts). */
   spans?: SpanFact[];
+  /** Tool results of the batch (src/ledger/tool-results.ts). */
+  toolResults?: ToolResultFact[];
+  /** Opt-in captured content (src/ledger/content.ts); empty unless a captureContent sub-key is on. */
+  content?: ContentFact[];
 }
 
 export interface CommitResult {

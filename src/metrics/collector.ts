@@ -19,7 +19,7 @@ import { compatStableFamilies, oauthExpiryFamily } from './collect/compat.js';
 import type { CollectInput } from './collect/input.js';
 import { METRICS } from './table.js';
 import { quotaFamilies } from './collect/quota.js';
-import { failedRunFamilies } from './collect/runs.js';
+import { failedRunFamilies, runDurationFamilies } from './collect/runs.js';
 import { selfFamilies } from './collect/self.js';
 import { sessionFamilies } from './collect/sessions.js';
 import { usageFamiliesOf } from './collect/usage.js';
@@ -40,6 +40,7 @@ interface Stable {
   compat: MetricFamily[];
   usage: MetricFamily[];
   sessions: MetricFamily[];
+  runs: MetricFamily[];
 }
 
 export class MetricsCollector {
@@ -67,6 +68,7 @@ export class MetricsCollector {
         oauthExpiryFamily(input),
         ...stable.usage,
         ...failedRunFamilies(input),
+        ...stable.runs,
         ...quotaFamilies(input),
         ...authFamilies(input),
         ...authInfoFamilies(input),
@@ -109,7 +111,7 @@ export class MetricsCollector {
     if (this.cache && this.cache.version === version && this.opts.nowMs === undefined) return this.cache;
     const totals = [...this.ledger.totals()];
     const input = this.input(totals, now);
-    this.cache = { version, totals, compat: compatStableFamilies(input), usage: usageFamiliesOf(input), sessions: sessionFamilies(input) };
+    this.cache = { version, totals, compat: compatStableFamilies(input), usage: usageFamiliesOf(input), sessions: sessionFamilies(input), runs: runDurationFamilies(input) };
     return this.cache;
   }
 }

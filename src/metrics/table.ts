@@ -25,6 +25,7 @@ export type MetricView =
   | 'quota'
   | 'estimates'
   | 'failedRuns'
+  | 'runDurations'
   | 'lastCall'
   | 'callCount'
   | 'ledgerHealth'
@@ -45,6 +46,11 @@ export interface MetricDef {
   view: MetricView;
   /** OpenTelemetry instrument name (the OTLP exporter's), or null when not exported there */
   otel: string | null;
+  /**
+   * Exported over OTLP only, never on a Prometheus scrape or backfill: a finer view
+   * of a Prometheus row that a scrape would only repeat (the name stays, for docs).
+   */
+  otlpOnly?: true;
 }
 
 function def(
@@ -58,6 +64,11 @@ function def(
   help: string,
 ): MetricDef {
   return { group, name, type, unit, labels, help, view, otel };
+}
+
+/** A row exported over OTLP only (see MetricDef.otlpOnly). */
+function otlpOnly(d: MetricDef): MetricDef {
+  return { ...d, otlpOnly: true };
 }
 
 export const METRICS = {
@@ -94,8 +105,14 @@ export const METRICS = {
     'The part of openclaw_usage_cost_usd_total that clawmeter estimated from its price table'),
   usageErrors: def('usage', '1', 'openclaw.model_call.errors', 'totals', 'openclaw_usage_errors_total', 'counter', ['agent', 'category', 'model', 'provider'],
     'Model calls that ended with stopReason error, by bounded error category'),
-  usageCallDuration: def('usage', 'seconds', 'gen_ai.client.operation.duration', 'totals', 'openclaw_usage_call_duration_seconds', 'histogram', ['model', 'provider'],
+  usageCallDuration: def('usage', 'seconds', null, 'totals', 'openclaw_usage_call_duration_seconds', 'histogram', ['model', 'provider'],
     'Model call latency where the transcript allows computing it (entry time minus message start time)'),
+  // issue 12: the same latencies kept apart by error category (empty for calls that did not fail), for OTLP
+  usageCallDurationByCategory: otlpOnly(def('usage', 'seconds', 'openclaw.model_call.duration_ms', 'totals', 'openclaw_usage_call_duration_by_category_seconds', 'histogram',
+    ['category', 'model', 'provider'], 'Model call latency by error category (empty when the call did not fail); OTLP only')),
+  // issue 12: the user turn (run) from its first request to its last response, as the openclaw.run spans time it
+  usageRunDuration: def('usage', 'seconds', 'openclaw.run.duration_ms', 'runDurations', 'openclaw_usage_run_duration_seconds', 'histogram', ['agent', 'channel', 'model', 'provider'],
+    'Duration of user turns (runs): first request to last response of the calls up to the first that did not stop for tool use'),
   usageWindowMessages: def('usage', '1', 'openclaw.window.model_calls', 'windows', 'openclaw_usage_window_messages', 'gauge', ['model', 'provider', 'window'],
     'Completed model calls in the rolling window ending now, computed from the ledger'),
   usageWindowTokens: def('usage', 'tokens', 'openclaw.window.tokens', 'windows', 'openclaw_usage_window_tokens', 'gauge', ['model', 'provider', 'window'],
@@ -139,9 +156,9 @@ export const METRICS = {
     'Unix time of the last ingest cycle that completed without a source failure'),
   ingestCycles: def('self', '1', 'clawmeter.ingest.cycles', 'ingestStats', 'clawmeter_ingest_cycles_total', 'counter', ['result'],
     'Ingest cycles run, by result: ok, degraded (some source failed) or failed (no source could be read, or a ledger commit failed)'),
-  sourceUp: def('self', '1', 'clawmeter.source.up', 'ingestStats', 'clawmeter_source_up', 'gauge', ['adapter', 'agent', 'state_dir'],
+  sourceUp: def('self', '1', 'clawmeter.source.up', 'ingestStats', 'clawmeter_source_up', 'gauge', ['source', 'agent', 'state_dir'],
     '1 if the last poll of the source (one adapter of one agent) succeeded, else 0'),
-  sourceLastSuccess: def('self', 'seconds', 'clawmeter.source.last_success', 'ingestStats', 'clawmeter_source_last_success_timestamp_seconds', 'gauge', ['adapter', 'agent', 'state_dir'],
+  sourceLastSuccess: def('self', 'seconds', 'clawmeter.source.last_success', 'ingestStats', 'clawmeter_source_last_success_timestamp_seconds', 'gauge', ['source', 'agent', 'state_dir'],
     'Unix time of the last poll of the source that completed without a failure'),
   ingestDuration: def('self', 'seconds', 'clawmeter.ingest.duration', 'ingestStats', 'clawmeter_ingest_duration_seconds', 'histogram', [],
     'Duration of ingest cycles'),

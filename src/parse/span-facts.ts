@@ -7,7 +7,8 @@
  */
 import crypto from 'node:crypto';
 import { boundName } from '../bounds.js';
-import type { ParsedCall, SpanFact, TranscriptContext } from '../model.js';
+import type { ParsedCall, SpanFact, ToolResultFact, TranscriptContext } from '../model.js';
+import type { ToolResultLine } from './tool-result.js';
 
 type HashFn = (algorithm: string, data: string, encoding: 'hex') => string;
 const oneShot: HashFn | undefined = (crypto as unknown as { hash?: HashFn }).hash;
@@ -36,7 +37,7 @@ function stringMember(text: string, key: string): string | null {
 /** A batch's records share one context object: its session hash is computed once. */
 const sessionHashes = new WeakMap<TranscriptContext, string>();
 
-function sessionHashOf(ctx: TranscriptContext): string {
+export function sessionHashOf(ctx: TranscriptContext): string {
   let h = sessionHashes.get(ctx);
   if (h === undefined) {
     h = hash16(`${ctx.stateDir}\u0000${ctx.agent}\u0000${ctx.sessionId ?? ctx.where}`);
@@ -53,5 +54,21 @@ export function spanFactOf(text: string, call: ParsedCall, ctx: TranscriptContex
     sessionHash: sessionHashOf(ctx),
     requestIdHash: responseId ? hash16(responseId) : null,
     api: api ? boundName(api) : null,
+  };
+}
+
+/** A tool execution's identity in its session: the tool call id (the line's own fields when it has none). */
+export function toolKeyOf(sessionHash: string, toolCallId: string): string {
+  return hash16(`tool\u0000${sessionHash}\u0000${toolCallId}`);
+}
+
+export function toolResultFactOf(r: ToolResultLine, ctx: TranscriptContext): ToolResultFact {
+  const sessionHash = sessionHashOf(ctx);
+  return {
+    key: toolKeyOf(sessionHash, r.toolCallId ?? `\u0000${r.tsMs}\u0000${r.toolName}`),
+    sessionHash,
+    tsMs: r.tsMs,
+    toolName: r.toolName,
+    isError: r.isError,
   };
 }

@@ -12,7 +12,7 @@
  *   `implausible_usage` (see usage.ts); provider and model names are length-bounded;
  * - a byte-order mark before the JSON is ignored.
  */
-import crypto from 'node:crypto';
+import { shortHash } from './short-hash.js';
 import { boundName } from '../bounds.js';
 import type { ParsedCall } from '../model.js';
 import { categorizeError } from './error-category.js';
@@ -91,16 +91,7 @@ export function toEpochMs(v: unknown): number | null {
   return null;
 }
 
-/** Short stable hash used for identities and for hashing PII before export. */
-export function shortHash(s: string, len = 22): string {
-  return oneShotSha256(s).slice(0, len);
-}
-
-type HashFn = (algorithm: string, data: string, encoding: 'base64url') => string;
-const oneShot: HashFn | undefined = (crypto as unknown as { hash?: HashFn }).hash;
-function oneShotSha256(s: string): string {
-  return oneShot ? oneShot('sha256', s, 'base64url') : crypto.createHash('sha256').update(s).digest('base64url');
-}
+export { shortHash };
 
 /** Builds the identity of a model call. Exported for sources that decode calls themselves. */
 export function callIdentity(parts: {

@@ -9,7 +9,7 @@ import { scrub } from '../labeling/privacy.js';
 
 export interface SourceHealthView {
   agent: string;
-  adapter: string;
+  source: string;
   up: boolean;
   lastSuccessMs: number | null;
   reason: string | null;
@@ -53,8 +53,8 @@ export function healthOf(stats: IngestStats): HealthView {
     bytesRead: stats.bytesRead,
     callsInserted: stats.callsInserted,
     sources: [...stats.sources.values()]
-      .map((s) => ({ agent: scrub(s.agent), adapter: s.adapter, up: s.up, lastSuccessMs: s.lastSuccessMs, reason: s.reason }))
-      .sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.adapter < b.adapter ? -1 : a.adapter > b.adapter ? 1 : 0)),
+      .map((s) => ({ agent: scrub(s.agent), source: s.source, up: s.up, lastSuccessMs: s.lastSuccessMs, reason: s.reason }))
+      .sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
     ledger: ledgerOf(stats),
   };
 }

@@ -5,6 +5,7 @@
  * agent, provider and model values scrubbed and profile names hashed as the
  * metrics do (src/labeling/privacy.ts). Reads memory only, never the disk.
  */
+import { SOURCE } from '../model.js';
 import type { AuthRow } from '../ledger/ledger.js';
 import type { LedgerReadModel } from '../ledger/readonly.js';
 import { DEFAULT_ACCOUNT, accountLabel, scrub } from '../labeling/privacy.js';
@@ -87,7 +88,7 @@ export function authView(ledger: LedgerReadModel): AuthView[] {
   for (const p of ledger.authProfiles()) {
     const k = `${p.stateDir}\u0000${p.agent}\u0000${p.profileId}`;
     const prev = effective.get(k);
-    if (!prev || (prev.origin === 'shared' && p.origin !== 'shared')) effective.set(k, p);
+    if (!prev || (prev.source === SOURCE.sharedAuth && p.source !== SOURCE.sharedAuth)) effective.set(k, p);
   }
   return [...effective.values()]
     .map(
@@ -96,7 +97,7 @@ export function authView(ledger: LedgerReadModel): AuthView[] {
         profile: accountLabel(p.profileId, p.email, false),
         provider: safeToken(p.provider),
         type: safeToken(p.type),
-        store: p.origin === 'shared' ? 'shared' : 'agent',
+        store: p.source === SOURCE.sharedAuth ? 'shared' : 'agent',
         plan: p.plan,
         expiresMs: p.expiresMs,
         cooldownUntilMs: p.cooldownUntilMs,

@@ -51,6 +51,8 @@ export interface QuotaEstimate {
   resetsAtMs: number | null;
   /** calls the ledger counted in the window */
   used: number;
+  /** rate-card estimates without any provider report: the plan limit the estimate is against (messages per window; plan as in the rate card, `*` for any) */
+  planLimit?: { messages: number; plan: string };
 }
 
 export interface EstimatesState extends Cursor {
@@ -260,7 +262,7 @@ export class DerivedStateSource implements Source {
       const c = this.count(w.provider, pattern, nowMs - spec.ms, nowMs);
       const card = this.opts.rateCard.lookup({ ...w, plan: this.planOf(w.provider, null), model: c.topModel });
       if (!card) continue;
-      out.push({ ...w, account: DEFAULT_ACCOUNT, messagesLeft: Math.max(0, card.messages - c.n), basis: 'rate_card', resetsAtMs: null, used: c.n });
+      out.push({ ...w, account: DEFAULT_ACCOUNT, messagesLeft: Math.max(0, card.messages - c.n), basis: 'rate_card', resetsAtMs: null, used: c.n, planLimit: { messages: card.messages, plan: card.plan } });
     }
     return out;
   }

@@ -7,6 +7,7 @@
  * token is decoded locally and only the plan name is kept).
  */
 import path from 'node:path';
+import { SOURCE } from '../model.js';
 import type { AgentDir, AuthProfileInfo, PollContext, Source, SourceBatch } from '../model.js';
 import { toEpochMs } from '../parse/transcript-line.js';
 import { asRecord, readJsonIfChanged } from './json-file.js';
@@ -80,7 +81,7 @@ export function profilesFromStore(store: unknown, state?: unknown): AuthProfileI
 }
 
 export class AuthProfilesFileSource implements Source {
-  readonly name = 'auth-profiles.json';
+  readonly name = SOURCE.authProfiles;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -109,7 +110,7 @@ export class AuthProfilesFileSource implements Source {
       of: 'auth',
       stateDir: this.agent.stateDir,
       agent: this.agent.agent,
-      origin: 'auth-profiles.json',
+      source: SOURCE.authProfiles,
       rows: profiles,
       cursors: [
         [storeKey, storeNow.state === 'changed' ? storeNow.cursor : null],

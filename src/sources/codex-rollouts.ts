@@ -15,7 +15,7 @@
  *   that snapshot is not exported any more. Each Codex home is its own account
  *   (`account`: `default` for `codex-home`, else a hash of the home's path under
  *   the agent). One `quota` batch per agent
- *   (origin `codex-rollouts`) replaces the previous one when the result changes.
+ *   (source `codex-rollouts`) replaces the previous one when the result changes.
  *
  * - **Calls.** Every `token_count` whose cumulative `total_token_usage` moved is
  *   one model response. The counting rules live in the rollout parser,
@@ -42,6 +42,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDir } from './discover.js';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
+import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, ParsedCall, PollContext, QuotaObservation, Source, SourceBatch, TranscriptContext } from '../model.js';
 import { shortHash } from '../parse/transcript-line.js';
 import type { LimitObs } from '../parse/codex-rate-limits.js';
@@ -51,8 +52,6 @@ import { DEFAULT_ACCOUNT, quotaAccount } from '../labeling/privacy.js';
 
 export { parseRateLimits, windowName } from '../parse/codex-rate-limits.js';
 export { CODEX_PROVIDER } from '../parse/codex-rollout.js';
-export const ROLLOUT_ORIGIN = 'codex-rollouts';
-export const ROLLOUT_SOURCE = 'rollout';
 
 export interface CodexRolloutOptions {
   /** Longest line kept, in bytes. */
@@ -90,7 +89,7 @@ function listDir(dir: string): fs.Dirent[] {
 }
 
 export class CodexRolloutsSource implements Source {
-  readonly name = 'codex-rollouts';
+  readonly name = SOURCE.codexRollouts;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -170,7 +169,7 @@ export class CodexRolloutsSource implements Source {
   }
 
   private context(file: string): TranscriptContext {
-    return { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: ROLLOUT_SOURCE, where: file };
+    return { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: SOURCE.codexRollouts, where: file };
   }
 
   async *poll(ctx: PollContext): AsyncIterable<SourceBatch> {
@@ -229,7 +228,7 @@ export class CodexRolloutsSource implements Source {
       of: 'quota',
       stateDir: this.agent.stateDir,
       agent: this.agent.agent,
-      origin: ROLLOUT_ORIGIN,
+      source: SOURCE.codexRollouts,
       rows: observations,
       cursors: [[key, observations.length === 0 ? null : { hash }]],
     };

@@ -11,6 +11,7 @@
  */
 import type { PollContext, TranscriptRecord } from '../model.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
+import { toolResultRecord } from '../parse/tool-result.js';
 import { asRecord } from './json-file.js';
 import { splitLines } from './transcript-files.js';
 
@@ -56,7 +57,13 @@ export function coldArchiveLines(data: Buffer, where: string, maxLine: number, c
       const row = asRecord(o?.row);
       if (row && typeof row.event_json === 'string') {
         // The same cheap pre-filter as for any line: a call names "assistant"; failed runs are kept too.
-        if (row.event_json.includes('"assistant"') || row.event_json.includes(FAILED_RUN_MARKER)) records.push({ text: row.event_json, pos: typeof row.seq === 'number' ? row.seq : lines });
+        const pos = typeof row.seq === 'number' ? row.seq : lines;
+        if (row.event_json.includes('"assistant"') || row.event_json.includes(FAILED_RUN_MARKER)) records.push({ text: row.event_json, pos });
+        else if (row.event_json.slice(0, 320).includes('"role":"toolResult"')) {
+          const b = Buffer.from(row.event_json); // tool spans: a compact record (src/parse/tool-result.ts)
+          const r = toolResultRecord(b, 0, b.length, pos);
+          if (r) records.push(r);
+        }
       } else if (o && !isHeader) {
         ctx.report({ reason: 'not_an_object', where: `${where}:${lines}`, detail: 'cold archive event row without event_json; skipped' });
       }

@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch } from '../model.js';
 import { coldArchiveLines } from './cold-envelope.js';
 import { STORE_RELATIVE } from './sqlite-store.js';
@@ -24,7 +25,7 @@ const MAX_LINE = 32 * 1024 * 1024;
 const NAME_RE = /^[0-9a-f]{64}\.jsonl(\.zst)?$/;
 
 export class ColdFilesSource implements Source {
-  readonly name = 'cold-files';
+  readonly name = SOURCE.coldFiles;
   get scope(): { stateDir: string; agent: string } {
     return { stateDir: this.agent.stateDir, agent: this.agent.agent };
   }
@@ -81,7 +82,7 @@ export class ColdFilesSource implements Source {
         const r = coldArchiveLines(data, file, MAX_LINE, ctx);
         yield {
           kind: 'transcript',
-          context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: r.sessionId, sessionKey: null, source: 'cold', where: file },
+          context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: r.sessionId, sessionKey: null, source: SOURCE.coldFiles, where: file },
           records: r.records,
           cursors: [[key, cursor]],
           bytesRead: data.length,

@@ -16,7 +16,7 @@
  * tokens are not polled (clawmeter never refreshes them; OpenClaw does).
  *
  * Results reach the ledger through `source()`: a Source whose poll() yields one
- * `quota` batch per agent (origin `quota-poll`) when something changed. That
+ * `quota` batch per agent (source `quota-poll`) when something changed. That
  * batch holds the observations of the last successful poll of each profile (its
  * `account` a hash of the profile id, see quotaAccount), plus
  * one refresh-status row per provider (limit `_refresh`, usedRatio 1 = every
@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { REFRESH_LIMIT, type PollContext, type QuotaObservation, type Source, type SourceBatch } from '../model.js';
+import { REFRESH_LIMIT, SOURCE, type PollContext, type QuotaObservation, type Source, type SourceBatch } from '../model.js';
 import { listAgents } from './discover.js';
 import { asRecord } from './json-file.js';
 import { safeToken } from '../parse/session-kind.js';
@@ -38,7 +38,6 @@ import { Logger } from '../util/log.js';
 import { parseAnthropicUsage } from './anthropic-usage.js';
 import { quotaAccount } from '../labeling/privacy.js';
 
-export const POLL_ORIGIN = 'quota-poll';
 export const DEFAULT_CODEX_BASE = 'https://chatgpt.com';
 export const DEFAULT_ANTHROPIC_BASE = 'https://api.anthropic.com';
 export const MIN_POLL_INTERVAL_MS = 5 * 60_000;
@@ -203,7 +202,7 @@ export class QuotaPoller {
     this.fetchFn = opts.fetch ?? fetch;
     this.log = opts.log ?? new Logger('warn');
     this.now = opts.now ?? Date.now;
-    this.src = { name: 'quota-poll', poll: (ctx) => this.batches(ctx) };
+    this.src = { name: SOURCE.quotaPoll, poll: (ctx) => this.batches(ctx) };
   }
 
   /** The Source to add to the ingest cycle's list (the same object every time). */
@@ -391,7 +390,7 @@ export class QuotaPoller {
       for (const [provider, s] of [...status.entries()].sort()) {
         observations.push({ provider, limit: REFRESH_LIMIT, window: '', windowMinutes: 0, usedRatio: s.ok ? 1 : 0, resetsAtMs: null, observedAtMs: s.at, plan: null });
       }
-      yield { kind: 'snapshot', of: 'quota', stateDir, agent, origin: POLL_ORIGIN, rows: observations, cursors: [] };
+      yield { kind: 'snapshot', of: 'quota', stateDir, agent, source: SOURCE.quotaPoll, rows: observations, cursors: [] };
       this.emitted.set(agentKey, version); // only once the batch committed
     }
   }

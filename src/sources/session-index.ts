@@ -5,13 +5,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { SOURCE } from '../model.js';
 import type { AgentDir, PollContext, SessionInfo, Source, SourceBatch } from '../model.js';
 import { sessionInfoFromEntry } from '../parse/session-info.js';
 import { asRecord, readJsonIfChanged } from './json-file.js';
 import { openRegular } from './safe-open.js';
 
 export class SessionIndexSource implements Source {
-  readonly name = 'sessions.json';
+  readonly name = SOURCE.sessionsJson;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -25,7 +26,7 @@ export class SessionIndexSource implements Source {
     const file = this.file();
     const key = `index:${file}`;
     const r = readJsonIfChanged(file, key, ctx);
-    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sessions.json' };
+    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, source: SOURCE.sessionsJson };
     if (r.state === 'missing') {
       // Gone (e.g. moved by the SQLite migration): the index no longer lists sessions.
       if (r.hadCursor) yield { ...base, rows: [], cursors: [[key, null]] };
@@ -56,7 +57,7 @@ const HEAD_BYTES = 8192;
  * yields are inactive (they label calls; they are not active sessions).
  */
 export class TrajectoryKeysSource implements Source {
-  readonly name = 'trajectory-keys';
+  readonly name = SOURCE.trajectoryKeys;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -83,7 +84,7 @@ export class TrajectoryKeysSource implements Source {
       if (info && info.sessionId === m[1]) sessions.push(info);
     }
     if (cursors.length === 0) return;
-    yield { kind: 'snapshot', of: 'sessions', stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'trajectory', rows: sessions, cursors };
+    yield { kind: 'snapshot', of: 'sessions', stateDir: this.agent.stateDir, agent: this.agent.agent, source: SOURCE.trajectoryKeys, rows: sessions, cursors };
   }
 }
 

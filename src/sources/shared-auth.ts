@@ -8,7 +8,7 @@
  * - absent (`legacy-main`): the main agent's own store, `agents/main/agent/
  *   openclaw-agent.sqlite` `auth_profile_store` / `auth_profile_state` row `primary`.
  *
- * One `auth` batch of origin `shared` per agent carries the shared profiles
+ * One `auth` batch of source `shared-auth` per agent carries the shared profiles
  * (`store: 'shared'`); the agent's own profiles keep coming from its store or its
  * JSON files (`store: 'agent'`), and the sinks prefer the agent's profile when both
  * name the same id, as OpenClaw does. Secrets never leave `profilesFromStore`.
@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SOURCE } from '../model.js';
 import type { AuthProfileInfo, Cursor, PollContext, Source, SourceBatch } from '../model.js';
 import { profilesFromStore } from './auth-profiles.js';
 import { asRecord } from './json-file.js';
@@ -67,7 +68,7 @@ function readLegacyMain(file: string, ctx: PollContext): AuthProfileInfo[] | nul
 }
 
 export class SharedAuthSource implements Source {
-  readonly name = 'shared-auth';
+  readonly name = SOURCE.sharedAuth;
   // No `scope`: it reads a state directory's own files, not one agent's.
   constructor(
     private readonly stateDir: string,
@@ -100,7 +101,7 @@ export class SharedAuthSource implements Source {
     }
     const rows = (profiles ?? []).map((p) => ({ ...p, store: 'shared' as const }));
     const h = createHash('sha1').update(JSON.stringify([from, rows])).digest('base64url');
-    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.stateDir, origin: 'shared' };
+    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.stateDir, source: SOURCE.sharedAuth };
     const cursor: SharedCursor = { sig, h, agents };
     const batches: SourceBatch[] = [];
     if (!prev && rows.length === 0) {

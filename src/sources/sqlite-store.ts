@@ -27,6 +27,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
@@ -37,8 +38,7 @@ import { probeSchema, type StoreSchema } from './sqlite/schema.js';
 import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
 import { readStoreArchives } from './sqlite/archives.js';
 import { fileSignature, hashOf, sessionCursorPrefix, storeCursorKey, type SessionCursor, type StoreCursor } from './sqlite/cursors.js';
-import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions } from './sqlite/queries.js';
-
+import { deletionSignals, readStatement, sessionKeyStatement, storeToolResults, sweepSessions } from './sqlite/queries.js';
 export { sessionCursorPrefix, storeCursorKey } from './sqlite/cursors.js';
 
 /** Where OpenClaw keeps an agent's store, relative to `agents/<agent>/`. */
@@ -70,7 +70,7 @@ const MAX_CHUNK_ROWS = 2048;
 const MIN_CHUNK_ROWS = 16;
 
 export class SqliteStoreSource implements Source {
-  readonly name = 'sqlite';
+  readonly name = SOURCE.sqlite;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -158,7 +158,7 @@ export class SqliteStoreSource implements Source {
   private *sessions(db: Database.Database, schema: StoreSchema, ctx: PollContext, force: boolean): Iterable<SourceBatch> {
     const key = `sqlite-sessions:${this.file()}`;
     const prev = ctx.cursors.get(key) as { sig: string; h: string } | undefined;
-    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const base = { kind: 'snapshot' as const, of: 'sessions' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, source: SOURCE.sqlite };
     if (schema.layout === 'none') {
       if (prev) yield { ...base, rows: [], cursors: [[key, null]] };
       return;
@@ -179,7 +179,7 @@ export class SqliteStoreSource implements Source {
     const key = `sqlite-auth:${this.file()}`;
     const prev = ctx.cursors.get(key) as { h: string } | undefined;
     const profiles = readAuth(db, schema, ctx, this.file());
-    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const base = { kind: 'snapshot' as const, of: 'auth' as const, stateDir: this.agent.stateDir, agent: this.agent.agent, source: SOURCE.sqlite };
     if (profiles === null) {
       if (prev) yield { ...base, rows: [], cursors: [[key, null]] };
       return;
@@ -295,7 +295,7 @@ export class SqliteStoreSource implements Source {
       agent: this.agent.agent,
       sessionId: sid,
       sessionKey,
-      source: 'sqlite',
+      source: SOURCE.sqlite,
       where,
     };
     let limit = 256;
@@ -338,6 +338,7 @@ export class SqliteStoreSource implements Source {
           records.push(c.cut ? { text: c.text, pos: s, full: () => ev.toString('utf8') } : { text: c.text, pos: s });
         }
       }
+      if (rows.length > 0) records.push(...storeToolResults(stmt, sid, rows[0][0], seq)); // tool spans: read by SQLite (sqlite/tool-results.ts)
       bytes += chunkBytes;
       const done = rows.length < limit;
       if (rows.length > 0) {
@@ -371,7 +372,7 @@ export class SqliteStoreSource implements Source {
   /** The store file is gone: its sessions are no longer listed and its cursors are dropped. */
   private *forget(ctx: PollContext): Iterable<SourceBatch> {
     const file = this.file();
-    const base = { stateDir: this.agent.stateDir, agent: this.agent.agent, origin: 'sqlite' };
+    const base = { stateDir: this.agent.stateDir, agent: this.agent.agent, source: SOURCE.sqlite };
     const sk = `sqlite-sessions:${file}`;
     const ak = `sqlite-auth:${file}`;
     if (ctx.cursors.get(sk)) yield { kind: 'snapshot', of: 'sessions', ...base, rows: [], cursors: [[sk, null]] };
@@ -387,7 +388,7 @@ export class SqliteStoreSource implements Source {
   private emptyBatch(cursors: Array<[string, Cursor | null]>, where: string): SourceBatch {
     return {
       kind: 'transcript',
-      context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: 'sqlite', where },
+      context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: SOURCE.sqlite, where },
       records: [],
       cursors,
       bytesRead: 0,

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { Cursor, PollContext, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, candidateText, isCustomMessage } from '../parse/transcript-line.js';
+import { isToolResultLine, toolResultRecord } from '../parse/tool-result.js';
 import { openRegular } from './safe-open.js';
 import type { TailCursor } from './tail.js';
 import { zstdStream } from './zstd.js';
@@ -237,6 +238,9 @@ export function scanLines(
       const e = nl;
       const pos = lineNo + lines;
       records.push(c.cut ? { text: c.text, pos, full: () => data.toString('utf8', s, e) } : { text: c.text, pos });
+    } else if (nl > start && isToolResultLine(data, start, nl)) {
+      const r = toolResultRecord(data, start, nl, lineNo + lines); // tool spans: a compact record, the output not decoded
+      if (r) records.push(r);
     }
     start = nl + 1;
   }

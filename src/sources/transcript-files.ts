@@ -10,8 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
+import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, isCustomMessage } from '../parse/transcript-line.js';
+import { isToolResultLine, toolResultRecord } from '../parse/tool-result.js';
 import { classifyTranscriptName, inReadOrder, type TranscriptName } from './transcript-names.js';
 import { MAX_ARCHIVE_BYTES, archiveDone, readArchive, reportInvalidUtf8, scanLines, type ArchiveCursor } from './transcript-archive.js';
 import { openRegular } from './safe-open.js';
@@ -38,7 +40,7 @@ export function transcriptCursorKey(file: string): string {
 }
 
 export class TranscriptFilesSource implements Source {
-  readonly name = 'jsonl';
+  readonly name = SOURCE.jsonl;
   get scope(): { stateDir: string; agent: string } {
     return this.agent;
   }
@@ -113,7 +115,7 @@ export class TranscriptFilesSource implements Source {
       if (gone.length === 0) continue;
       yield {
         kind: 'transcript',
-        context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: 'jsonl', where: f.dir },
+        context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: SOURCE.jsonl, where: f.dir },
         records: [],
         cursors: gone,
         bytesRead: 0,
@@ -175,7 +177,7 @@ export class TranscriptFilesSource implements Source {
       agent: this.agent.agent,
       sessionId: name.sessionId,
       sessionKey: null,
-      source: 'jsonl',
+      source: SOURCE.jsonl,
       where: file,
     };
 
@@ -285,6 +287,9 @@ export class TranscriptFilesSource implements Source {
             // content cut exact (measured, issue 9), and the record keeps no reference
             // into the read buffer, which lineBlocks reuses.
             records.push({ text: slice.toString('utf8'), pos: lineNo });
+          } else if (isToolResultLine(view, lineStart, nl)) {
+            const r = toolResultRecord(view, lineStart, nl, lineNo); // tool spans: a compact record, the output not decoded
+            if (r) records.push(r);
           }
         }
         lineStart = Math.min(nl + 1, view.length);

@@ -4,12 +4,13 @@
  * `openclaw_auth_profile_info`: one series per auth profile an agent can use,
  * built from the ledger's auth snapshots only (no file, no query). An agent's
  * effective profiles are its own (store `agent`: its SQLite store or JSON files)
- * plus those of OpenClaw's shared auth store (store `shared`, origin `shared`);
+ * plus those of OpenClaw's shared auth store (store `shared`, source `shared-auth`);
  * when both name the same profile id the agent's own wins, as in OpenClaw. API-key
  * profiles have no expiry, so this is the only family that shows them.
  * Labels are bounded: agent folder names, provider ids, profile names with emails
  * hashed (unless configured), the bounded profile type.
  */
+import { SOURCE } from '../../model.js';
 import type { AuthRow } from '../../ledger/ledger.js';
 import { safeToken } from '../../parse/session-kind.js';
 import { accountLabel, scrub } from '../../labeling/privacy.js';
@@ -21,10 +22,10 @@ import type { CollectInput } from './input.js';
 export function authInfoFamilies(input: CollectInput): MetricFamily[] {
   const effective = new Map<string, AuthRow>();
   for (const p of input.ledger.authProfiles()) {
-    const shared = p.origin === 'shared';
+    const shared = p.source === SOURCE.sharedAuth;
     const k = `${p.stateDir}\u0000${p.agent}\u0000${p.profileId}`;
     const prev = effective.get(k);
-    if (!prev || (prev.origin === 'shared' && !shared)) effective.set(k, p);
+    if (!prev || (prev.source === SOURCE.sharedAuth && !shared)) effective.set(k, p);
   }
   const info: Acc = new Map();
   for (const p of effective.values()) {
@@ -34,7 +35,7 @@ export function authInfoFamilies(input: CollectInput): MetricFamily[] {
         agent: scrub(p.agent),
         profile: accountLabel(p.profileId, p.email, input.showAccountEmails),
         provider: safeToken(p.provider),
-        store: p.origin === 'shared' ? 'shared' : 'agent',
+        store: p.source === SOURCE.sharedAuth ? 'shared' : 'agent',
         type: safeToken(p.type),
       },
       1,

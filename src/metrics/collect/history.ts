@@ -14,8 +14,9 @@ import { usageFamilies } from './usage.js';
 
 /** The step's families, through the same guard as the live scrape (long labels cut alike, non-finite points left out). */
 export function historyFamilies(step: HistoryStep, folds: Folders, invalid = { count: 0 }): MetricFamily[] {
+  const families = [...compatCounterFamilies(step.totals, folds.model, null), lastRunFamily(step.lastCallMs), ...usageFamilies(step.totals, step.windows, folds, null)];
   return cleanFamilies(
-    [...compatCounterFamilies(step.totals, folds.model, null), lastRunFamily(step.lastCallMs), ...usageFamilies(step.totals, step.windows, folds, null)],
+    families.filter((f) => !f.def.otlpOnly), // a Prometheus backfill: OTLP-only views stay out
     invalid,
   );
 }

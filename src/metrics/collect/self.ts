@@ -2,7 +2,7 @@
  * clawmeter's own health families (clawmeter_*): build info, ingest cycles,
  * per-source health, read counters, the ingest-duration histogram, from the
  * ingest stats, the ledger's call count and whether it can be written. Their cumulative start is the process
- * start (the stats are this process's). Labels are bounded: adapter names, agent
+ * start (the stats are this process's). Labels are bounded: source names, agent
  * folder names (folded), a state dir's basename (never the full path), and the
  * fixed skip reasons.
  */
@@ -35,13 +35,13 @@ function stateDirLabel(dir: string): string {
   return scrub(parts[parts.length - 1] ?? '') || 'unknown';
 }
 
-/** Per-source health: one series per (adapter, agent, state dir basename); folded or colliding ones take the worst. */
+/** Per-source health: one series per (source, agent, state dir basename); folded or colliding ones take the worst. */
 function sourceHealth(input: SelfInput): [NumberPoint[], NumberPoint[]] {
   const fold = foldersOf((k) => input.ledger.get(k)).agent;
   const up: Acc = new Map();
   const last: Acc = new Map();
   for (const s of input.stats.sources.values()) {
-    const labels = { adapter: scrub(s.adapter), agent: scrub(fold(s.agent)), state_dir: stateDirLabel(s.stateDir) };
+    const labels = { source: scrub(s.source), agent: scrub(fold(s.agent)), state_dir: stateDirLabel(s.stateDir) };
     min(up, labels, s.up ? 1 : 0);
     if (s.lastSuccessMs !== null) min(last, labels, s.lastSuccessMs / 1000);
   }

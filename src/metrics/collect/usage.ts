@@ -25,6 +25,28 @@ const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite
   ['cache_write', 'cacheWrite'],
 ];
 
+/** Histograms accumulated by label set (per-bound counts as the ledger keeps them). */
+export type Hist = Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>;
+
+export function addHist(m: Hist, labels: Labels, buckets: readonly number[], count: number, sum: number): void {
+  const l = sorted(labels);
+  const k = keyOf(l);
+  let h = m.get(k);
+  if (!h) {
+    h = { labels: l, buckets: new Array(buckets.length).fill(0), count: 0, sum: 0 };
+    m.set(k, h);
+  }
+  for (let i = 0; i < buckets.length; i++) h.buckets[i] += buckets[i];
+  h.count += count;
+  h.sum += sum;
+}
+
+export function histPoints(m: Hist, bounds: readonly number[]): HistogramPoint[] {
+  return [...m.values()]
+    .sort((a, b) => cmpLabels(a.labels, b.labels))
+    .map((h) => histogramPoint(h.labels, bounds, h.buckets, h.count, Math.round(h.sum * 1e6) / 1e6));
+}
+
 /**
  * The usage families from totals and window rows. Exported for `clawmeter
  * backfill`, which collects the same families from the ledger's history.
@@ -36,7 +58,8 @@ export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<Win
   const cost: Acc = new Map();
   const costEst: Acc = new Map();
   const errors: Acc = new Map();
-  const hist = new Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>();
+  const hist: Hist = new Map();
+  const histByCategory: Hist = new Map();
   for (const t of totals) {
     const model = scrub(fold(t.model));
     const agent = scrub(folds.agent(t.agent));
@@ -48,21 +71,10 @@ export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<Win
     add(cost, base, t.costUsd);
     add(costEst, base, t.costEstimatedUsd);
     if (t.latencyCount > 0) {
-      const labels = sorted({ model, provider });
-      const k = keyOf(labels);
-      let h = hist.get(k);
-      if (!h) {
-        h = { labels, buckets: new Array(LATENCY_BUCKETS_SECONDS.length).fill(0), count: 0, sum: 0 };
-        hist.set(k, h);
-      }
-      t.latencyBuckets.forEach((n, i) => (h!.buckets[i] += n));
-      h.count += t.latencyCount;
-      h.sum += t.latencySumSeconds;
+      addHist(hist, { model, provider }, t.latencyBuckets, t.latencyCount, t.latencySumSeconds);
+      addHist(histByCategory, { category: t.errorCategory, model, provider }, t.latencyBuckets, t.latencyCount, t.latencySumSeconds);
     }
   }
-  const histPoints: HistogramPoint[] = [...hist.values()]
-    .sort((a, b) => cmpLabels(a.labels, b.labels))
-    .map((h) => histogramPoint(h.labels, LATENCY_BUCKETS_SECONDS, h.buckets, h.count, Math.round(h.sum * 1e6) / 1e6));
 
   // Rolling windows (recomputed by the ingest loop).
   const wMessages: Acc = new Map();
@@ -82,7 +94,8 @@ export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<Win
     family(METRICS.usageErrors, list(errors), startMs),
     family(METRICS.usageWindowMessages, list(wMessages)),
     family(METRICS.usageWindowTokens, list(wTokens)),
-    family(METRICS.usageCallDuration, histPoints, startMs),
+    family(METRICS.usageCallDuration, histPoints(hist, LATENCY_BUCKETS_SECONDS), startMs),
+    family(METRICS.usageCallDurationByCategory, histPoints(histByCategory, LATENCY_BUCKETS_SECONDS), startMs),
   ];
 }
 

@@ -1,15 +1,17 @@
 /**
  * The JSON API under /api/v1/ (docs/api.md) that the built-in dashboard reads:
- * summary, series, breakdown, errors, windows, quota, auth and sources/health. A
+ * summary, series, breakdown, errors, windows, quota, auth and sources/health,
+ * and the one line `clawmeter statusline` prints when a serve is running. A
  * thin layer over the query API (src/query/), so every answer carries its privacy
  * view (no session ids or keys, emails hashed, no paths or secrets). Each answer
  * says when it was computed (`generatedAtMs`); a bad parameter is a 400 with a
  * one-line `error`, an unknown path a 404, a ledger not open yet a 503.
  */
 import { type Dimension, type LedgerQuery } from '../../query/index.js';
-import { summarize } from '../../query/summary.js';
+import { periodStartMs, summarize } from '../../query/summary.js';
+import { statusLine } from '../../query/statusline.js';
 import type { HealthView } from '../../query/health.js';
-import { byOf, filterOf, limitOf, rangeOf, stepOf, tzOf } from './params.js';
+import { byOf, filterOf, limitOf, rangeOf, stepOf, tzOf, windowOf } from './params.js';
 
 export const API_PREFIX = '/api/v1/';
 
@@ -24,6 +26,8 @@ export interface ApiDeps {
   /** the rolling window of the summary tiles */
   window: { name: string; ms: number };
   now?: () => number;
+  /** a random id of this process, echoed by /api/v1/statusline so a client knows whom it asked */
+  instance?: string;
 }
 
 export interface ApiReply {
@@ -71,7 +75,16 @@ const ENDPOINTS: Record<string, Handler> = {
   windows: (q) => ({ windows: q.windowsView() }),
   quota: (q, _p, _d, now) => ({ ...q.quotaView(now) }),
   auth: (q) => ({ profiles: q.authView() }),
+  statusline: (q, p, d, now) => {
+    const tz = tzOf(p, d.tz);
+    const window = windowOf(p, d.window);
+    const line = statusLine(q, { nowMs: now, dayStartMs: periodStartMs(now, 'day', tz), window });
+    return { line, tz, window: window.name, ...(d.instance ? { instance: d.instance } : {}) };
+  },
 };
+
+/** Every endpoint under /api/v1/ (docs/api.md documents each with an example). */
+export const API_ENDPOINTS: readonly string[] = [...Object.keys(ENDPOINTS), 'sources/health'];
 
 /** Answers a GET under /api/v1/ (path without the query string, and its parameters). */
 export function apiReply(d: ApiDeps, path: string, params: URLSearchParams): ApiReply {

@@ -6,9 +6,7 @@
  * answered as a 400.
  */
 import { DIMENSIONS, type Dimension, type Filter } from '../../query/index.js';
-
-/** Every query parameter an endpoint reads (the API cache keys on these only). */
-export const API_PARAMS: ReadonlySet<string> = new Set(['range', 'from', 'to', 'step', 'by', 'agent', 'provider', 'model', 'channel', 'tz', 'limit']);
+import { parseWindow, type WindowSpec } from '../../ledger/windows.js';
 
 export const RANGES: Record<string, number> = { '1h': 3_600_000, '6h': 21_600_000, '24h': 86_400_000, '7d': 604_800_000, '30d': 2_592_000_000 };
 /** The step a range gets when none is asked for: about 100-300 points per chart. */
@@ -82,4 +80,11 @@ export function limitOf(p: URLSearchParams, def: number, max: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > max) bad(`limit: a whole number from 1 to ${max}`);
   return n;
+}
+
+/** `window=5h`: a rolling window (a duration in m, h, d or w), else the fallback. */
+export function windowOf(p: URLSearchParams, fallback: WindowSpec): WindowSpec {
+  const v = p.get('window');
+  if (v === null) return fallback;
+  return parseWindow(v) ?? bad('window: a duration such as 30m, 5h, 7d or 1w');
 }

@@ -16,9 +16,8 @@
  * Bounds: at most `maxEntries` answers and `maxBytes` (plain plus gzip) at once,
  * least recently used first out; an answer whose plain form is larger than an
  * eighth of `maxBytes` (a quarter, with room for its gzip form) is
- * served without being kept. Parameters the API does not read are dropped from the
- * key (a cache-busting `?_=123` does not add an entry) and the rest are sorted by
- * name (the order of repeated values is kept: it orders `by`).
+ * served without being kept. The key holds every parameter, sorted by name (see
+ * cacheKey), so a cache-busting `?_=123` costs one entry of the bounded cache.
  *
  * Each answer has a strong ETag (a hash of its bytes, suffixed per encoding) and
  * `Cache-Control: private, no-cache`: a browser may keep it and revalidate with
@@ -27,7 +26,6 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { apiReply, type ApiDeps, type ApiReply } from '../api/handlers.js';
-import { API_PARAMS } from '../api/params.js';
 
 export interface ApiCacheLimits {
   maxEntries: number;
@@ -54,10 +52,14 @@ interface Entry {
 /** Never cached: live ingest state, cheap to compute. */
 const LIVE = new Set(['/api/v1/sources/health']);
 
-/** The cache key of a request: path plus the parameters the API reads, sorted by name. */
+/**
+ * The cache key of a request: path plus every parameter, sorted by name (a stable
+ * sort: the order of repeated values is kept, it orders `by`). Every parameter, not
+ * only those the endpoints read today: a parameter added to an endpoint can never
+ * be served an answer computed without it.
+ */
 export function cacheKey(path: string, params: URLSearchParams): string {
-  const kept = new URLSearchParams();
-  for (const [k, v] of params) if (API_PARAMS.has(k)) kept.append(k, v);
+  const kept = new URLSearchParams(params);
   kept.sort();
   const q = kept.toString();
   return q ? `${path}?${q}` : path;

@@ -2,8 +2,8 @@
  * OpenClaw's diagnostics-otel conventions as they apply to the metric model's
  * families: how a label becomes an attribute (`provider` is `openclaw.provider`,
  * an error `category` is `openclaw.errorCategory`), how a table unit reads in UCUM,
- * and the doc's GenAI and `openclaw.model_call.*` instruments that are other views
- * of a table row (same points, another name, attribute set or unit). The primary
+ * and the doc's GenAI instruments that are other views of a table row (same
+ * points, another name, attribute set or unit). The primary
  * OTel name of each row stays in src/metrics/table.ts; only these derived views
  * are named here, because they exist only on the OTLP surface.
  */
@@ -23,6 +23,8 @@ export const GEN_AI = {
   usageCacheRead: 'gen_ai.usage.cache_read.input_tokens',
   usageCacheWrite: 'gen_ai.usage.cache_creation.input_tokens',
   toolName: 'gen_ai.tool.name',
+  operationDuration: 'gen_ai.client.operation.duration',
+  errorType: 'error.type',
 } as const;
 
 export const UCUM: Record<MetricUnit, string> = { '1': '1', tokens: '{token}', USD: 'USD', seconds: 's', ms: 'ms', bytes: 'By' };
@@ -49,6 +51,3 @@ export function attributeOf(def: MetricDef, label: string): string {
 export function genAiAttributes(labels: Record<string, string>): Record<string, string> {
   return { [GEN_AI.providerName]: labels.provider ?? 'unknown', [GEN_AI.operationName]: 'chat', [GEN_AI.requestModel]: labels.model ?? 'unknown' };
 }
-
-/** Derived instruments: the doc's `openclaw.model_call.duration_ms` from the call-duration row, in ms. */
-export const MODEL_CALL_DURATION_MS = 'openclaw.model_call.duration_ms';

@@ -20,13 +20,14 @@ import {
 import type { MetricsCollector } from '../../metrics/collector.js';
 import { isHistogram, type HistogramPoint, type MetricFamily, type NumberPoint } from '../../metrics/points.js';
 import { METRICS, type MetricDef } from '../../metrics/table.js';
-import { GEN_AI, MODEL_CALL_DURATION_MS, UCUM, attributeOf, genAiAttributes } from './conventions.js';
+import { GEN_AI, UCUM, attributeOf, genAiAttributes } from './conventions.js';
 
 export const SCOPE = { name: 'clawmeter' };
 
+/** Labels as attributes; an empty error category (a call that did not fail) is no attribute, as in the doc. */
 function attrs(def: MetricDef, labels: Record<string, string>): Attributes {
   const out: Attributes = {};
-  for (const [k, v] of Object.entries(labels)) out[attributeOf(def, k)] = v;
+  for (const [k, v] of Object.entries(labels)) if (v !== '' || k !== 'category') out[attributeOf(def, k)] = v;
   return out;
 }
 
@@ -60,31 +61,31 @@ export function familyData(f: MetricFamily, nowMs: number): MetricData[] {
     return out;
   }
   const hist = f.points.filter(isHistogram);
-  if (def === METRICS.usageCallDuration) {
-    // gen_ai.client.operation.duration (seconds, GenAI attributes) and openclaw.model_call.duration_ms (ms, openclaw.* attributes)
-    return [
-      {
-        descriptor: descriptor(def.otel, def),
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: hist.map((p) => ({ startTime: t.start, endTime: t.end, attributes: genAiAttributes(p.labels), value: histogramValue(p) })),
-      },
-      {
-        descriptor: descriptor(MODEL_CALL_DURATION_MS, def, 'ms'),
-        aggregationTemporality: AggregationTemporality.CUMULATIVE,
-        dataPointType: DataPointType.HISTOGRAM,
-        dataPoints: hist.map((p) => ({ startTime: t.start, endTime: t.end, attributes: attrs(def, p.labels), value: histogramValue(p, 1000) })),
-      },
-    ];
-  }
-  return [
+  // A table row in seconds whose OTel name is in ms (the doc's `*.duration_ms`) is sent in ms.
+  const ms = def.unit === 'seconds' && def.otel.endsWith('_ms');
+  const out: MetricData[] = [
     {
-      descriptor: descriptor(def.otel, def),
+      descriptor: descriptor(def.otel, def, ms ? 'ms' : UCUM[def.unit]),
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: hist.map((p) => ({ startTime: t.start, endTime: t.end, attributes: attrs(def, p.labels), value: histogramValue(p) })),
+      dataPoints: hist.map((p) => ({ startTime: t.start, endTime: t.end, attributes: attrs(def, p.labels), value: histogramValue(p, ms ? 1000 : 1) })),
     },
   ];
+  if (def === METRICS.usageCallDurationByCategory) {
+    // gen_ai.client.operation.duration: the same latencies in seconds with the GenAI attributes (error.type on failed calls)
+    out.push({
+      descriptor: { ...descriptor(GEN_AI.operationDuration, def), description: 'GenAI operation duration (model call latency)' },
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: hist.map((p) => ({
+        startTime: t.start,
+        endTime: t.end,
+        attributes: { ...genAiAttributes(p.labels), ...(p.labels.category ? { [GEN_AI.errorType]: p.labels.category } : {}) },
+        value: histogramValue(p),
+      })),
+    });
+  }
+  return out;
 }
 
 /**

@@ -1,21 +1,27 @@
 /**
  * Calls become runs: in one session, a run (a user turn) is the sequence of calls
  * up to and including the first whose stop reason is not `toolUse` (the model
- * asked for tools and was called again with their results). Span and trace ids are
+ * asked for tools and was called again with their results), or the last before a
+ * quiet gap of STALE_MS. Span and trace ids are
  * derived from the run's first call identity, so a run always gets the same ids
  * and sampling (`sampleRate` on the root, like TraceIdRatioBased) decides the same
  * way every time. A run whose end is not in the ledger yet is held back until it
  * ends or goes quiet for STALE_MS.
  */
 import crypto from 'node:crypto';
+import { RUN_QUIET_MS, runEnds } from '../../ledger/run-durations.js';
 import type { SpanCallRow } from '../../ledger/spans.js';
+import type { ToolResultRow } from '../../ledger/tool-results.js';
 
-export const STALE_MS = 10 * 60_000;
+/** The run rule is the ledger's (run-durations.ts), so spans and `openclaw.run.duration_ms` agree. */
+export const STALE_MS = RUN_QUIET_MS;
 
 export interface Run {
   key: string;
   traceId: string;
   calls: SpanCallRow[];
+  /** tool executions: a call that asked for tools and each result that answered it */
+  tools?: Array<{ call: SpanCallRow; result: ToolResultRow }>;
 }
 
 function hex(s: string, chars: number): string {
@@ -44,7 +50,8 @@ export function groupRuns(rows: readonly SpanCallRow[], nowMs: number): Run[] {
     const r = rows[i];
     cur.push(r);
     const next = rows[i + 1];
-    if (r.stopReason !== 'toolUse') close();
+    if (runEnds(r.stopReason)) close();
+    else if (next && next.sessionHash === r.sessionHash && next.tsMs - r.tsMs >= STALE_MS) close(); // quiet too long: the next call starts a new run
     else if (!next || next.sessionHash !== r.sessionHash) {
       // the run has not ended in the ledger: wait for its end unless it went quiet
       if (nowMs - r.tsMs >= STALE_MS) close();
@@ -52,4 +59,27 @@ export function groupRuns(rows: readonly SpanCallRow[], nowMs: number): Run[] {
     }
   }
   return runs;
+}
+
+/**
+ * Tool results (one session's, in time order) matched to the runs they belong to:
+ * a result answers the run's latest call before it, when that call asked for tools
+ * (stop reason toolUse); results after a run's last call belong to it only when
+ * that call still waited for tools (a run closed by quiet), up to STALE_MS later.
+ */
+export function attachTools(runs: readonly Run[], results: readonly ToolResultRow[]): void {
+  let i = 0;
+  for (const run of runs) {
+    const calls = run.calls;
+    const first = calls[0].tsMs;
+    const last = calls[calls.length - 1];
+    const until = runEnds(last.stopReason) ? last.tsMs : last.tsMs + STALE_MS;
+    while (i < results.length && results[i].tsMs <= first) i++;
+    let c = 0;
+    for (; i < results.length && results[i].tsMs <= until; i++) {
+      const r = results[i];
+      while (c + 1 < calls.length && calls[c + 1].tsMs < r.tsMs) c++;
+      if (calls[c].tsMs < r.tsMs && !runEnds(calls[c].stopReason)) (run.tools ??= []).push({ call: calls[c], result: r });
+    }
+  }
 }

@@ -22,6 +22,12 @@ import { ModelMetricProducer, SCOPE } from './metric-producer.js';
 import { TraceShipper } from './trace-shipper.js';
 
 export const SHUTDOWN_WAIT_MS = 5000;
+/**
+ * Deadline of one span export, retries included. Stopping waits for the verdict of
+ * an export in flight (at most this, plus a margin), so an acknowledged batch is
+ * always recorded as sent before the process ends.
+ */
+export const SPAN_EXPORT_TIMEOUT_MS = 10_000;
 
 /** Waits for `p` at most `ms`; `late` runs when it did not settle in time. */
 export async function bounded(p: Promise<unknown> | undefined, ms: number, late: () => void): Promise<void> {
@@ -145,21 +151,31 @@ export class OtlpSink {
   /** A shipper of the ledger's calls as spans to the traces endpoint (also used by `otel backfill`). */
   traceShipper(ledger: Ledger): TraceShipper {
     const c = this.o.config;
-    const exporter = new OTLPTraceExporter({ url: c.endpoints.traces, headers: c.headers, timeoutMillis: this.o.timeoutMs ?? 30_000 });
+    const exporter = new OTLPTraceExporter({ url: c.endpoints.traces, headers: c.headers, timeoutMillis: this.spanTimeoutMs() });
+    const capture = c.captureContent;
+    const on = { output_messages: capture.outputMessages, tool_inputs: capture.toolInputs, tool_outputs: capture.toolOutputs };
     return new TraceShipper(ledger, exporter, {
       resource: this.resource,
       scope: { ...SCOPE, version: this.o.version },
       genAiLatest: c.genAiLatest,
+      // captured content is sent only while its sub-key is (still) on
+      ...(on.output_messages || on.tool_inputs || on.tool_outputs ? { content: (key: string, kind: keyof typeof on) => (on[kind] ? ledger.spans.content.text(key, kind) : null) } : {}),
       sampleRate: c.sampleRate,
       log: this.o.log,
       url: c.endpoints.traces,
     });
   }
 
+  private spanTimeoutMs(): number {
+    return Math.min(this.o.timeoutMs ?? SPAN_EXPORT_TIMEOUT_MS, SPAN_EXPORT_TIMEOUT_MS);
+  }
+
   /**
-   * Stops exporting. An export in flight gets up to SHUTDOWN_WAIT_MS: stopping must
-   * not wait for a collector that is down. Metrics lose nothing (the next start sends
-   * the full totals); a span batch still unacknowledged then is not recorded as sent.
+   * Stops exporting. A span batch in flight is waited for until the exporter's own
+   * deadline has given its verdict: acknowledged, its calls are recorded as sent
+   * before this resolves (so a restart never sends it again); refused or timed
+   * out, it is not recorded and goes out next time. A metrics export in flight gets
+   * up to SHUTDOWN_WAIT_MS (metrics lose nothing: the next start sends the full totals).
    */
   async shutdown(): Promise<void> {
     const traces = this.traces;
@@ -168,7 +184,7 @@ export class OtlpSink {
     this.meterProvider = null;
     this.reader = null;
     await Promise.all([
-      bounded(traces?.shutdown(), SHUTDOWN_WAIT_MS, () => this.o.log.warn('OTLP traces: stopped with an export in flight; it is sent again next time unless acknowledged')),
+      bounded(traces?.shutdown(), this.spanTimeoutMs() + SHUTDOWN_WAIT_MS, () => this.o.log.warn('OTLP traces: stopped with an export in flight past its deadline; it is sent again next time')),
       bounded(
         provider?.shutdown().catch((err: Error) => this.o.log.warn('OTLP metrics shutdown failed', { error: err.message.split('\n')[0] })),
         SHUTDOWN_WAIT_MS,

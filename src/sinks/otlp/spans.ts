@@ -3,8 +3,10 @@
  * ReadableSpans (the tracer API would stamp random ids and the current time):
  * `openclaw.run` (root, the turn), `openclaw.model.usage` (its token accounting)
  * and `openclaw.model.call` per call whose request time is known (start = request
- * time, end = response append time), with the diagnostics-otel attributes. No
- * content and no raw ids: sessions and provider request ids only as hashes.
+ * time, end = response append time), `openclaw.tool.execution` per tool result
+ * matched to the call that asked for it (runs.ts attachTools), with the
+ * diagnostics-otel attributes. No raw ids: sessions, provider request ids and tool
+ * call ids only as hashes; content only as captured under captureContent.
  */
 import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type SpanContext } from '@opentelemetry/api';
 import { millisToHrTime, hrTimeDuration } from '@opentelemetry/core';
@@ -19,6 +21,18 @@ export interface SpanOptions {
   scope: { name: string; version?: string };
   /** gen_ai.provider.name instead of gen_ai.system (OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental) */
   genAiLatest: boolean;
+  /**
+   * Captured content (already bounded and redacted at ingest) for the kinds whose
+   * captureContent sub-key is on; absent: no openclaw.content.* attribute at all.
+   */
+  content?: (key: string, kind: ContentKind) => string | null;
+}
+
+type ContentKind = 'output_messages' | 'tool_inputs' | 'tool_outputs';
+
+function contentAttr(o: SpanOptions, key: string, kind: ContentKind): Attributes {
+  const text = o.content?.(key, kind);
+  return text ? { [`openclaw.content.${kind}`]: text } : {};
 }
 
 const startOf = (c: SpanCallRow) => (c.latencyMs !== null ? c.tsMs - c.latencyMs : null);
@@ -115,8 +129,23 @@ export function runSpans(run: Run, o: SpanOptions): ReadableSpan[] {
       ...(c.errorCategory ? { 'openclaw.errorCategory': c.errorCategory } : {}),
       ...(c.requestIdHash ? { 'openclaw.provider.request_id_hash': c.requestIdHash } : {}),
       'openclaw.stopReason': c.stopReason,
+      ...contentAttr(o, c.dedupeKey, 'output_messages'),
     };
     out.push(span(o, 'openclaw.model.call', SpanKind.CLIENT, ctxOf(spanIdOf('call', c.dedupeKey)), root, s, c.tsMs, attrs, Boolean(c.errorCategory)));
+  }
+
+  // Tool executions: from the call that asked for the tool (its response append time) to the result.
+  for (const { call, result } of run.tools ?? []) {
+    const parent = startOf(call) !== null ? ctxOf(spanIdOf('call', call.dedupeKey)) : root;
+    const attrs: Attributes = {
+      [GEN_AI.toolName]: result.toolName,
+      'openclaw.toolName': result.toolName,
+      [GEN_AI.operationName]: 'execute_tool',
+      ...(result.isError ? { 'openclaw.errorCategory': 'tool_error' } : {}),
+      ...contentAttr(o, result.key, 'tool_inputs'),
+      ...contentAttr(o, result.key, 'tool_outputs'),
+    };
+    out.push(span(o, 'openclaw.tool.execution', SpanKind.INTERNAL, ctxOf(spanIdOf('tool', result.key)), parent, call.tsMs, result.tsMs, attrs, result.isError));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Sends the ledger's calls as spans, each exactly once: reads calls not yet
  * exported (from the moment span export was enabled, or a backfill's --since),
- * forms runs, samples root spans, exports a batch and records its calls as sent
+ * forms runs (with the tool results of their session), samples root spans, exports a batch and records its calls as sent
  * only after the collector acknowledged it. A refused batch (the exporter already
  * retried 429/503 as Retry-After said) is not recorded and is tried again after a
  * back-off that doubles up to MAX_BACKOFF_MS. Sampled-out runs are recorded too:
@@ -11,7 +11,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Logger } from '../../util/log.js';
-import { groupRuns, sampled, type Run } from './runs.js';
+import { STALE_MS, attachTools, groupRuns, sampled, type Run } from './runs.js';
 import { runSpans, type SpanOptions } from './spans.js';
 
 export const MAX_BACKOFF_MS = 10 * 60_000;
@@ -70,7 +70,12 @@ export class TraceShipper {
     };
     for (const session of this.ledger.spans.pendingSessions(fromMs, untilMs)) {
       if (this.stopped) break;
-      for (const run of groupRuns(this.ledger.spans.pendingInSession(session, fromMs, untilMs), this.now())) {
+      const runs = groupRuns(this.ledger.spans.pendingInSession(session, fromMs, untilMs), this.now());
+      if (runs.length > 0) {
+        const lastCalls = runs[runs.length - 1].calls;
+        attachTools(runs, this.ledger.spans.tools.between(session, runs[0].calls[0].tsMs, lastCalls[lastCalls.length - 1].tsMs + STALE_MS));
+      }
+      for (const run of runs) {
         batch.push(run);
         calls += run.calls.length;
       }

@@ -48,7 +48,7 @@ export class MetricsRenderer {
         )
         .join('');
 
-    const domain = this.collector.domain();
+    const domain = this.collector.domain().filter((f) => !f.def.otlpOnly);
     const kept = this.cap.apply(domain.map((f) => ({ name: f.def.name, samples: samplesOf(f.points) })));
     let out = text(domain.map((f, i) => [f, kept[i]]));
     out += text(this.collector.self(this.cap.dropped).map((f) => [f, samplesOf(f.points)]));

@@ -4,6 +4,7 @@
  * (session_id, generation) and handed over as transcript records.
  */
 import type Database from 'better-sqlite3';
+import { SOURCE } from '../../model.js';
 import type { AgentDir, Cursor, PollContext, SourceBatch, TranscriptContext } from '../../model.js';
 import { coldArchiveLines } from '../cold-envelope.js';
 import { isZstdFrame, zstdDecompress } from '../zstd.js';
@@ -52,7 +53,7 @@ export function* readStoreArchives(
         agent: agent.agent,
         sessionId: a.session_id,
         sessionKey: a.session_key,
-        source: 'sqlite',
+        source: SOURCE.sqlite,
         where,
       };
       const raw = blob.get(a.session_id, a.generation) as Buffer | string | null | undefined;

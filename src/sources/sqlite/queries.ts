@@ -40,6 +40,8 @@ export function* sweepSessions(db: Database.Database): Iterable<[string, number]
   }
 }
 
+export { storeToolResults } from './tool-results.js';
+
 /** Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS. */
 export function readStatement(db: Database.Database, schema: StoreSchema): Database.Statement {
   const cols = schema.events!.columns;

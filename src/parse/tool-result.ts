@@ -1,0 +1,171 @@
+/**
+ * Tool results for `openclaw.tool.execution` spans: a transcript's `toolResult`
+ * message lines (the end of a tool execution the preceding assistant call asked
+ * for) recognised cheaply on raw bytes, and reduced to what a span needs: the tool
+ * call id (identity only, never exported), the tool name, the entry time and
+ * whether it failed, plus a bounded prefix of the output text for opt-in content
+ * capture. The output itself (`content`, and 9.6's `details`, often large) is
+ * neither decoded nor parsed: only the line's head and tail are (readToolResult),
+ * so a look-alike `"isError":` inside the output cannot change the result.
+ *
+ * Sources call isToolResultLine() on lines their model-call filter did not pick,
+ * and push toolResultRecord()'s compact record; the ingest cycle reads it back with
+ * parseToolResultRecord().
+ */
+import type { TranscriptRecord } from '../model.js';
+import { boundName } from '../bounds.js';
+
+const ROLE = Buffer.from('"role":"toolResult"');
+const CONTENT_KEY = Buffer.from('"content":');
+const IS_ERROR_KEY = Buffer.from('"isError":');
+const TEXT_BLOCK = Buffer.from('[{"type":"text","text":"');
+/** The role member sits in the first bytes of an OpenClaw message line (after type, ids and time). */
+const HEAD_BYTES = 320;
+/** Characters of output text content capture may keep. */
+export const OUTPUT_HEAD_CHARS = 1024;
+/** Bytes of the output's JSON string body kept undecoded in the compact record. */
+const OUTPUT_RAW_BYTES = 1536;
+const COMPACT_TYPE = 'clawmeter.toolResult';
+/** The `type` of a compact tool-result record's text. */
+export const COMPACT_TOOL_RESULT = COMPACT_TYPE;
+/** Lines up to this size are parsed whole (measured: cheaper than the head and tail parses). */
+const WHOLE_BELOW = 2048;
+
+/** O(HEAD_BYTES) test on raw bytes: is this line a toolResult message? */
+export function isToolResultLine(buf: Buffer, start: number, end: number): boolean {
+  return end - start > ROLE.length && buf.subarray(start, Math.min(end, start + HEAD_BYTES)).indexOf(ROLE) !== -1;
+}
+
+export interface ToolResultLine {
+  toolCallId: string | null;
+  toolName: string;
+  tsMs: number;
+  isError: boolean;
+  /** a prefix of the first text block's JSON string body, still escaped ('' when none): see toolOutputText() */
+  outputRaw: string;
+}
+
+function entryTime(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
+  if (typeof v === 'string') {
+    const t = Date.parse(v);
+    return Number.isFinite(t) && t > 0 ? t : null;
+  }
+  return null;
+}
+
+type Msg = Record<string, unknown>;
+
+function fields(entryTs: unknown, head: Msg, tail: Msg, outputRaw: string): ToolResultLine | null {
+  const tsMs = entryTime(entryTs) ?? entryTime(tail.timestamp);
+  if (tsMs === null || head.role !== 'toolResult') return null;
+  return {
+    toolCallId: typeof head.toolCallId === 'string' && head.toolCallId ? head.toolCallId.slice(0, 256) : null,
+    toolName: typeof head.toolName === 'string' && head.toolName ? boundName(head.toolName) : 'unknown',
+    tsMs,
+    isError: tail.isError === true,
+    outputRaw,
+  };
+}
+
+const asMsg = (v: unknown): Msg | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Msg) : null);
+
+/** The first text block's JSON string body from `"content":` at ci, undecoded, at most OUTPUT_RAW_BYTES ('' for another layout). */
+function rawOutput(line: Buffer, ci: number, until: number): string {
+  if (ci < 0) return '';
+  const v = ci + CONTENT_KEY.length;
+  if (line.compare(TEXT_BLOCK, 0, TEXT_BLOCK.length, v, v + TEXT_BLOCK.length) !== 0) return '';
+  return line.toString('utf8', v + TEXT_BLOCK.length, Math.min(until, v + TEXT_BLOCK.length + OUTPUT_RAW_BYTES));
+}
+
+/** The whole line parsed (small lines, and the fallback when the head and tail proofs do not hold). */
+function wholeLine(line: Buffer, ci: number): ToolResultLine | null {
+  let entry: Msg | null;
+  try {
+    entry = asMsg(JSON.parse(line.toString('utf8')));
+  } catch {
+    return null;
+  }
+  const m = asMsg(entry?.message);
+  if (!entry || !m) return null;
+  return fields(entry.timestamp, m, m, rawOutput(line, ci, line.length));
+}
+
+/**
+ * The line's tool result, or null when it is not a well-formed toolResult message
+ * with a time. Only the head (type, ids, time, role, tool call id and name: up to
+ * `"content":`) and the tail (from the last `"isError":`: isError, the message time)
+ * are decoded and parsed. Each is proven to be a prefix or a suffix of the entry
+ * and its message object by parsing it closed with `"content":[]}}` or opened with
+ * `{`, so a look-alike member inside the output cannot be taken for the message's
+ * own (inside a JSON string every quote is escaped, so the keys found are real
+ * members, and the closing braces pin their depth). When a proof fails the whole
+ * line is parsed once.
+ */
+export function readToolResult(buf: Buffer, start: number, end: number): ToolResultLine | null {
+  let line = buf.subarray(start, end);
+  while (line.length > 0 && (line[line.length - 1] === 0x0d || line[line.length - 1] === 0x20)) line = line.subarray(0, line.length - 1);
+  const role = line.subarray(0, HEAD_BYTES).indexOf(ROLE);
+  const ci = role === -1 ? -1 : line.indexOf(CONTENT_KEY, role);
+  if (line.length <= WHOLE_BELOW) return wholeLine(line, ci); // small: one parse is cheaper than two proofs
+  const ti = line.lastIndexOf(IS_ERROR_KEY);
+  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line, ci);
+  let head: Msg | null;
+  let tail: Msg | null;
+  try {
+    const entry = asMsg(JSON.parse(line.toString('utf8', 0, ci) + '"content":[]}}'));
+    head = asMsg(entry?.message);
+    tail = asMsg(JSON.parse('{' + line.toString('utf8', ti, line.length - 1)));
+    if (!entry || !head || !tail) return wholeLine(line, ci);
+    return fields(entry.timestamp, head, tail, rawOutput(line, ci, ti));
+  } catch {
+    return wholeLine(line, ci);
+  }
+}
+
+/**
+ * The output text for content capture: the kept prefix unescaped and cut to
+ * OUTPUT_HEAD_CHARS (a prefix may end inside an escape or at the string's closing
+ * quote; both are trimmed). Only called when captureContent.toolOutputs is on.
+ */
+export function toolOutputText(raw: string): string {
+  let s = raw;
+  for (let tries = 0; tries < 8 && s.length > 0; tries++) {
+    const q = s.search(/(?<!\\)(?:\\\\)*"/); // an unescaped quote: the string ended there
+    if (q !== -1) s = s.slice(0, s.indexOf('"', q));
+    try {
+      return (JSON.parse(`"${s}"`) as string).slice(0, OUTPUT_HEAD_CHARS);
+    } catch {
+      const b = s.lastIndexOf('\\');
+      s = b === -1 ? '' : s.slice(0, b); // a cut escape at the end
+    }
+  }
+  return '';
+}
+
+/** The compact record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
+export function toolResultRecordOf(
+  f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean; outputHead: unknown },
+  pos: number,
+): TranscriptRecord | null {
+  const head = typeof f.outputHead === 'string' ? JSON.stringify(f.outputHead.slice(0, OUTPUT_HEAD_CHARS)).slice(1, -1) : '';
+  const r = fields(f.entryTs, { role: 'toolResult', toolCallId: f.toolCallId, toolName: f.toolName }, { isError: f.isError, timestamp: f.messageTs }, head);
+  return r ? { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos } : null;
+}
+
+/** The compact record a source pushes for a toolResult line (null when it is not one). */
+export function toolResultRecord(buf: Buffer, start: number, end: number, pos: number): TranscriptRecord | null {
+  const r = readToolResult(buf, start, end);
+  return r ? { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos } : null;
+}
+
+/** The tool result of a compact record (toolResultRecord), or null for any other record. */
+export function parseToolResultRecord(text: string): ToolResultLine | null {
+  if (!text.startsWith(`{"type":"${COMPACT_TYPE}"`)) return null;
+  try {
+    const r = JSON.parse(text) as ToolResultLine & { type: string };
+    return { toolCallId: r.toolCallId, toolName: r.toolName, tsMs: r.tsMs, isError: r.isError, outputRaw: r.outputRaw };
+  } catch {
+    return null;
+  }
+}
