@@ -8,10 +8,15 @@
  * .bench/ (LOAD_DIR); the history is generated and ingested once and reused.
  * LOAD_SERVE_ARGS adds flags to `serve` (e.g. `--windows 1m` to take the rolling
  * window refresh, a synchronous query per ingest cycle, out of the picture).
+ * LOAD_TARGETS (comma-separated paths, default /metrics, /api/v1/summary and the
+ * dashboard's /api/v1/series?by=model&range=24h) are each run plain, then gzip.
+ * Each run records the machine's load average before and after (other work on the
+ * same cores shows there) and the body size of its target.
  * Results are printed as JSON and written to .bench/load.json.
  */
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +32,7 @@ const MB = Number(process.env.LOAD_MB ?? 1500);
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const SERVE_ARGS = (process.env.LOAD_SERVE_ARGS ?? '').split(' ').filter(Boolean);
 const CONNECTIONS = (process.env.LOAD_CONNECTIONS ?? '100').split(',').map(Number);
+const TARGETS = (process.env.LOAD_TARGETS ?? '/metrics,/api/v1/summary,/api/v1/series?by=model&range=24h').split(',').filter(Boolean);
 
 export interface WrkResult {
   requests: number;
@@ -93,11 +99,11 @@ async function startServe(stateDir: string, dataDir: string): Promise<{ child: C
   return { child, url };
 }
 
-function get(url: string): Promise<{ status: number; bytes: number; ms: number }> {
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; bytes: number; ms: number }> {
   const t = performance.now();
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent: false, timeout: 30_000 }, (res) => {
+      .get(url, { agent: false, timeout: 30_000, headers }, (res) => {
         let bytes = 0;
         res.on('data', (c: Buffer) => (bytes += c.length));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - t }));
@@ -161,6 +167,14 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  // Steady state: the restart's first ingest cycle (a pass over every file's cursor) has ended.
+  const t0 = Date.now();
+  for (let i = 0; i < 6000; i++) {
+    const t = await (await fetch(`${url}/metrics`).catch(() => null))?.text().catch(() => '') ?? '';
+    if (Number(/^clawmeter_ingest_duration_seconds_count (\S+)$/m.exec(t)?.[1] ?? 0) >= 1) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const firstCycleS = (Date.now() - t0) / 1000;
   // History appended during the runs: one call every 20 ms into a fresh session file.
   const sessions = path.join(stateDir, 'agents/main/sessions');
   const file = path.join(sessions, `load-${Date.now()}.jsonl`);
@@ -172,17 +186,23 @@ async function main(): Promise<void> {
   }, 20);
 
   const runs: Array<Record<string, unknown>> = [];
-  for (const c of CONNECTIONS) {
-    for (const [name, extra] of [['plain', []], ['gzip', ['-H', 'Accept-Encoding: gzip']]] as Array<[string, string[]]>) {
-      const { raw, ...r } = await wrk(`${url}/metrics`, c, extra);
-      runs.push({ connections: c, encoding: name, seconds: SECONDS, ...r });
-      process.stderr.write(`wrk -c${c} ${name}:\n${raw}\n`);
+  const load = () => os.loadavg().map((v) => Number(v.toFixed(2)));
+  for (const target of TARGETS) {
+    for (const c of CONNECTIONS) {
+      for (const [name, extra] of [['plain', []], ['gzip', ['-H', 'Accept-Encoding: gzip']]] as Array<[string, string[]]>) {
+        const sample = await get(`${url}${target}`, name === 'gzip' ? { 'Accept-Encoding': 'gzip' } : {});
+        const loadBefore = load();
+        const { raw, ...r } = await wrk(`${url}${target}`, c, extra);
+        runs.push({ target, connections: c, encoding: name, seconds: SECONDS, bodyBytes: sample.bytes, loadBefore, loadAfter: load(), ...r });
+        process.stderr.write(`wrk -c${c} ${target} ${name} (load ${loadBefore.join(' ')}):\n${raw}\n`);
+      }
     }
   }
   const slow = await slowClients(url, 500);
   const m = await (await fetch(`${url}/metrics`).catch(() => null))?.text().catch(() => '') ?? '';
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(m)?.[1] ?? NaN);
   const serveStats = {
+    ledgerCalls: metric('clawmeter_ledger_calls'),
     ingestCycles: metric('clawmeter_ingest_duration_seconds_count'),
     ingestSecondsMean: Number((metric('clawmeter_ingest_duration_seconds_sum') / metric('clawmeter_ingest_duration_seconds_count')).toFixed(3)),
     eventLoopLagP99Ms: Number((metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)),
@@ -193,8 +213,8 @@ async function main(): Promise<void> {
   await new Promise((r) => child.once('exit', r));
   fs.rmSync(file, { force: true });
 
-  const result = { serveArgs: SERVE_ARGS, serveStats, ledgerCalls: calls, bodyBytes: body, appendedDuringRuns: appended, runs, slowClients: slow, node: process.version, cores: (await import('node:os')).cpus().length };
-  fs.writeFileSync(path.join(path.dirname(DIR), 'load.json'), JSON.stringify(result, null, 2) + '\n');
+  const result = { serveArgs: SERVE_ARGS, firstCycleS, serveStats, ledgerCalls: calls, bodyBytes: body, appendedDuringRuns: appended, runs, slowClients: slow, node: process.version, cores: os.cpus().length };
+  fs.writeFileSync(process.env.LOAD_OUT ?? path.join(path.dirname(DIR), 'load.json'), JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 

@@ -8,6 +8,14 @@
  * to what was appended. Run it alone (it is not part of `npm test`):
  *   npm run build && node dist/bench/soak.js
  * Results are printed as JSON and written to SOAK_OUT (default .bench/soak.json).
+ *
+ * For multi-hour runs: SOAK_LOG (optional) gets one JSON line per RSS sample as it is
+ * taken (time, minute, RSS, heap, calls appended, scrapes, errors), so a run that is
+ * still going can be read; SOAK_PERIOD_MIN (default 30) splits the run into periods,
+ * each with its own RSS slope (plus the slope over the last 60 minutes); every
+ * SOAK_CHECK_MIN (default 15) minutes the appender pauses until the exported totals
+ * equal what was appended (an exactness checkpoint, logged too). Summarise a log so
+ * far with `node dist/bench/soak.js --summarize FILE`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +32,86 @@ const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const APPEND_MS = Number(process.env.SOAK_APPEND_MS ?? 50);
 const SCRAPE_MS = Number(process.env.SOAK_SCRAPE_MS ?? 250);
 const OUT = process.env.SOAK_OUT ?? path.join(REPO, '.bench/soak.json');
+const LOG = process.env.SOAK_LOG ?? '';
+const PERIOD_MIN = Number(process.env.SOAK_PERIOD_MIN ?? 30);
+const CHECK_MIN = Number(process.env.SOAK_CHECK_MIN ?? 15);
+
+export interface SoakSample {
+  at: string;
+  minute: number;
+  rssMB: number;
+  heapUsedMB: number | null;
+  appended: number;
+  scrapes: number;
+  scrapeErrors: number;
+}
+
+export interface PeriodSlope {
+  fromMin: number;
+  toMin: number;
+  samples: number;
+  rssStartMB: number;
+  rssEndMB: number;
+  rssSlopeMBPerHour: number;
+}
+
+/** RSS slope per period of `periodMin` minutes (after a 2-minute warm-up) and over the last hour. */
+export function periodSlopes(samples: Array<[number, number]>, periodMin: number): { periods: PeriodSlope[]; lastHourSlopeMBPerHour: number | null } {
+  const warm = samples.filter(([m]) => m >= 2);
+  const periods: PeriodSlope[] = [];
+  if (warm.length === 0) return { periods, lastHourSlopeMBPerHour: null };
+  const last = warm[warm.length - 1][0];
+  for (let from = 0; from < last; from += periodMin) {
+    const pts = warm.filter(([m]) => m >= from && m < from + periodMin);
+    if (pts.length < 2) continue;
+    periods.push({
+      fromMin: from,
+      toMin: from + periodMin,
+      samples: pts.length,
+      rssStartMB: Number(pts[0][1].toFixed(1)),
+      rssEndMB: Number(pts[pts.length - 1][1].toFixed(1)),
+      rssSlopeMBPerHour: Number((slope(pts) * 60).toFixed(2)),
+    });
+  }
+  const hour = warm.filter(([m]) => m >= last - 60);
+  const lastHourSlopeMBPerHour = last >= 62 ? Number((slope(hour) * 60).toFixed(2)) : null;
+  return { periods, lastHourSlopeMBPerHour };
+}
+
+/** Summary of a SOAK_LOG file, complete or still being written. */
+export function summarizeLog(text: string, periodMin = PERIOD_MIN): Record<string, unknown> {
+  const samples: SoakSample[] = [];
+  const checks: Array<Record<string, unknown>> = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      if (o.kind === 'check') checks.push(o);
+      else if (typeof o.rssMB === 'number') samples.push(o as unknown as SoakSample);
+    } catch {
+      // a line cut by a still-running writer
+    }
+  }
+  const pts = samples.map((s) => [s.minute, s.rssMB] as [number, number]);
+  const heap = samples.filter((s) => s.heapUsedMB !== null && s.minute >= 2).map((s) => [s.minute, s.heapUsedMB!] as [number, number]);
+  const last = samples[samples.length - 1];
+  return {
+    samples: samples.length,
+    minutes: last ? Number(last.minute.toFixed(1)) : 0,
+    appended: last?.appended ?? 0,
+    scrapes: last?.scrapes ?? 0,
+    scrapeErrors: last?.scrapeErrors ?? 0,
+    rssMinMB: samples.length ? Number(Math.min(...pts.map((p) => p[1])).toFixed(1)) : null,
+    rssMaxMB: samples.length ? Number(Math.max(...pts.map((p) => p[1])).toFixed(1)) : null,
+    rssLastMB: last ? Number(last.rssMB.toFixed(1)) : null,
+    rssSlopeAfterWarmupMBPerHour: Number((slope(pts.filter(([m]) => m >= 2)) * 60).toFixed(2)),
+    heapUsedSlopeMBPerHour: Number((slope(heap) * 60).toFixed(2)),
+    ...periodSlopes(pts, periodMin),
+    checks: checks.length,
+    checksExact: checks.filter((c) => c.exact === true).length,
+    checksList: checks,
+  };
+}
 
 function rssMB(pid: number): number | null {
   try {
@@ -98,7 +186,9 @@ async function main(): Promise<void> {
     fileCalls = 0;
   };
   newFile();
+  let paused = false;
   const appender = setInterval(() => {
+    if (paused) return;
     if (fileCalls >= 500) newFile();
     fs.appendFileSync(current, assistantLine({ input: 100, output: 10 }) + '\n');
     appended++;
@@ -106,31 +196,65 @@ async function main(): Promise<void> {
   }, APPEND_MS);
 
   const rss: Array<[number, number]> = [];
-  const sampler = setInterval(() => {
-    const r = rssMB(child.pid!);
-    if (r !== null) rss.push([(Date.now() - started) / 60_000, r]);
-  }, 10_000);
-
   const lat: number[] = [];
   const heap: Array<[number, number]> = [];
   let lastHeapAt = 0;
+  let lastHeapMB: number | null = null;
   let scrapeErrors = 0;
   let scrapes = 0;
+  const logLine = (o: unknown) => {
+    if (LOG) fs.appendFileSync(LOG, JSON.stringify(o) + '\n');
+  };
+  if (LOG) fs.mkdirSync(path.dirname(LOG), { recursive: true });
+  const sampler = setInterval(() => {
+    const r = rssMB(child.pid!);
+    const minute = (Date.now() - started) / 60_000;
+    if (r !== null) {
+      rss.push([minute, r]);
+      logLine({ at: new Date().toISOString(), minute: Number(minute.toFixed(3)), rssMB: Number(r.toFixed(2)), heapUsedMB: lastHeapMB, appended, scrapes, scrapeErrors } satisfies SoakSample);
+    }
+  }, 10_000);
+
+  const checks: Array<{ minute: number; appended: number; exported: number; exact: boolean; waitedMs: number }> = [];
+  let nextCheck = started + CHECK_MIN * 60_000;
   while (Date.now() < end) {
     const t0 = performance.now();
+    let text = '';
     try {
       const r = await fetch(`${url}/metrics`);
-      const text = await r.text();
+      text = await r.text();
       if (r.status !== 200) scrapeErrors++;
       if (Date.now() - lastHeapAt >= 10_000) {
         lastHeapAt = Date.now();
-        heap.push([(Date.now() - started) / 60_000, familySum(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024]);
+        lastHeapMB = Number((familySum(text, 'nodejs_heap_size_used_bytes') / 1024 / 1024).toFixed(2));
+        heap.push([(Date.now() - started) / 60_000, lastHeapMB]);
       }
     } catch {
       scrapeErrors++;
     }
     lat.push(performance.now() - t0);
     scrapes++;
+    if (CHECK_MIN > 0 && Date.now() >= nextCheck) {
+      // Exactness checkpoint: stop appending until the exporter has caught up.
+      nextCheck += CHECK_MIN * 60_000;
+      paused = true;
+      const w0 = Date.now();
+      let exported = -1;
+      while (Date.now() - w0 < 60_000) {
+        try {
+          const t = await (await fetch(`${url}/metrics`)).text();
+          exported = familySum(t, 'openclaw_usage_messages_total');
+          if (exported === appended && familySum(t, 'openclaw_codex_input_tokens_total') === appended * 100) break;
+        } catch {
+          scrapeErrors++;
+        }
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const c = { minute: Number(((Date.now() - started) / 60_000).toFixed(2)), appended, exported, exact: exported === appended, waitedMs: Date.now() - w0 };
+      checks.push(c);
+      logLine({ kind: 'check', at: new Date().toISOString(), ...c });
+      paused = false;
+    }
     await new Promise((r) => setTimeout(r, SCRAPE_MS));
   }
   clearInterval(appender);
@@ -159,7 +283,7 @@ async function main(): Promise<void> {
     files: file,
     exportedMessages: messages,
     exportedInputTokens: input,
-    totalsExact: messages === appended && input === appended * 100,
+    totalsExact: messages === appended && input === appended * 100 && checks.every((c) => c.exact),
     scrapes,
     scrapeErrors,
     scrapeP50Ms: Number(percentile(lat, 50).toFixed(2)),
@@ -172,6 +296,9 @@ async function main(): Promise<void> {
     heapUsedFirstMB: Number((warmHeap[0]?.[1] ?? NaN).toFixed(1)),
     heapUsedLastMB: Number((warmHeap[warmHeap.length - 1]?.[1] ?? NaN).toFixed(1)),
     heapUsedSlopeMBPerHour: Number((slope(warmHeap) * 60).toFixed(2)),
+    ...periodSlopes(rss, PERIOD_MIN),
+    checks: checks.length,
+    checksExact: checks.filter((c) => c.exact).length,
     rssGrowthBytesPerCall: Number(((((warm[warm.length - 1]?.[1] ?? 0) - (warm[0]?.[1] ?? 0)) * 1024 * 1024) / Math.max(1, appended)).toFixed(0)),
     node: process.version,
   };
@@ -182,7 +309,10 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((err) => {
+  const i = process.argv.indexOf('--summarize');
+  if (i > 0) {
+    process.stdout.write(JSON.stringify(summarizeLog(fs.readFileSync(process.argv[i + 1], 'utf8')), null, 2) + '\n');
+  } else main().catch((err) => {
     process.stderr.write(`soak: ${(err as Error).message}\n`);
     process.exitCode = 2;
   });

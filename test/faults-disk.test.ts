@@ -2,7 +2,8 @@
  * Fault injection on the ledger's disk (root only: a real 4 MB tmpfs holds the
  * data dir): full, then read-only (remounted ro). While the ledger cannot be
  * written, `serve` keeps answering scrapes with the last committed state,
- * /readyz, clawmeter_source_up and clawmeter_ingest_cycles_total say so, and once
+ * /readyz, clawmeter_ledger_writable, clawmeter_ledger_write_errors_total and
+ * clawmeter_ingest_cycles_total say so (the source is not blamed), and once
  * space returns every call appended meanwhile is counted, exactly once. A
  * read-only ledger disk at start is a one-line error (exit 2); made writable
  * again, the next start counts everything appended meanwhile.
@@ -21,7 +22,7 @@ function mountTmpfs(dir: string, mb: number): boolean {
   return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${mb}m`, 'tmpfs', dir]).status === 0;
 }
 
-/** Cycles that did not end ok: a ledger write failure currently counts as "degraded" (the failing source is marked down). */
+/** Cycles that did not end ok: a cycle whose commit failed is "failed" (one source) or "degraded"; the ledger, not the source, is reported. */
 const notOk = (t: string) => sum(t, 'clawmeter_ingest_cycles_total', /result="(failed|degraded)"/);
 
 const root = tmpDir('clawmeter-disk-');
@@ -61,13 +62,21 @@ test('ledger disk full, then read-only: last state served, reported, recovered w
     const ready = await fetch(`${s.url}/readyz`);
     const reasons = await ready.text();
     assert.equal(ready.status, 503, 'not ready while the ledger cannot be written');
-    assert.match(reasons, /database or disk is full/);
-    assert.match(full, /^clawmeter_source_up\{[^}]*source="jsonl"[^}]*\} 0$/m, 'and in a metric (the source whose commit failed is down)');
+    assert.match(reasons, /^ledger not writable: disk_full: database or disk is full$/m);
+    assert.doesNotMatch(reasons, /source down/, 'the source is not blamed for the ledger');
+    assert.match(full, /^clawmeter_ledger_writable 0$/m, 'and in a metric');
+    assert.ok(sum(full, 'clawmeter_ledger_write_errors_total', /reason="disk_full"/) > 0, 'counted as disk_full');
+    assert.doesNotMatch(full, /^clawmeter_source_up\{[^}]*\} 0$/m);
+    const health = (await (await fetch(`${s.url}/api/v1/sources/health`)).json()) as { ready: boolean; ledger: { writable: boolean; lastError: { reason: string } } };
+    assert.equal(health.ready, false);
+    assert.equal(health.ledger.writable, false);
+    assert.equal(health.ledger.lastError.reason, 'disk_full');
     if (process.env.FAULTS_VERBOSE) console.log('readyz while full:', reasons.trim());
     // Space returns: everything appended meanwhile is counted once.
     fs.rmSync(filler, { force: true });
     await until(async () => sum(await s.metrics(), 'openclaw_usage_messages_total') === expected || undefined, 20_000, 'recovery after ENOSPC');
     assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
+    assert.match(await s.metrics(), /^clawmeter_ledger_writable 1$/m, 'writable again after the next commit');
 
     // Read-only: a tmpfs cannot be remounted ro while SQLite holds files open for writing
     // (EBUSY), so this is the ledger on a read-only disk at start: a one-line error, exit 2.

@@ -17,6 +17,7 @@ const DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const BIN = path.resolve(DIST, '../bin/clawmeter.js');
 
 /** A child process that opens the ledger in dataDir and holds it until killed. */
+/** A process that holds the ledger (kept referenced: a collected handle would close, and free the lock). */
 async function holder(dataDir: string): Promise<ReturnType<typeof spawn>> {
   const code = `import('${path.join(DIST, 'src/ledger/ledger.js')}').then((m) => { globalThis.held = m.Ledger.open(process.argv[1]); console.log('ready'); setInterval(() => {}, 1000); })`;
   const child = spawn(process.execPath, ['-e', code, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -39,8 +39,8 @@ metrics at http://HOST:PORT/metrics.
 
 Options:
 ${optionsHelp('serve')}
-Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle and while a
-source is down, with the reasons), / (the dashboard), /api/v1/ (its JSON API, docs/api.md), /about.
+Endpoints: /metrics, /healthz (liveness), /readyz (503 until the first full ingest cycle, while a
+source is down and while the ledger cannot be written, with the reasons), / (the dashboard), /api/v1/ (its JSON API, docs/api.md), /about.
 
 ${EXIT_HELP}`;
 
@@ -105,7 +105,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   let app: App | null = null;
   let query: LedgerQuery | null = null;
   const instance = randomUUID();
-  const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [] };
+  const emptyHealth = { ready: false, reasons: ['starting'], ingesting: true, cyclesCompleted: 0, lastIngestMs: null, filesRead: 0, bytesRead: 0, callsInserted: 0, sources: [], ledger: null };
   const server = await startServer(
     {
       api: {

@@ -8,6 +8,7 @@
 import type { CommitBatch, CommitResult, Ledger } from '../ledger/ledger.js';
 import type { Cursor, LedgerCall, ParsedCall, PollContext, Source, SourceBatch, SourceIssue, TranscriptContext } from '../model.js';
 import type { LedgerFailedRun } from '../ledger/failed-runs.js';
+import { LedgerWriteError } from '../ledger/write-health.js';
 import { parseCandidate } from '../parse/candidate.js';
 import { SpanStaging } from './span-staging.js';
 import type { CaptureSwitches } from './content-capture.js';
@@ -71,6 +72,7 @@ export class Ingestor {
     private readonly opts: IngestOptions = {},
   ) {
     this.stats = opts.stats ?? new IngestStats();
+    this.stats.ledgerHealth = () => ledger.writeHealth.view;
     this.log = opts.log ?? new Logger('warn');
     this.now = opts.now ?? Date.now;
     this.spanStage = new SpanStaging(opts.capture);
@@ -129,6 +131,7 @@ export class Ingestor {
       remainingBytes: () => this.remainingBytes(sources),
     });
     this.progress = progress;
+    let ledgerFailed = false;
     for (const source of sources) {
       if (this.stopping) break;
       health.begin(source);
@@ -150,12 +153,19 @@ export class Ingestor {
         summary.duplicates += r.duplicates;
       } catch (err) {
         this.discardStage();
-        health.failed((err as Error).message);
-        this.log.limited(`poll\u0000${source.name}\u0000${source.scope?.agent ?? ''}`, 'error', 'source failed; will retry next cycle', {
-          source: source.name,
-          agent: source.scope?.agent,
-          error: (err as Error).message,
-        });
+        if (err instanceof LedgerWriteError) {
+          // The ledger, not the source, failed: the source is not blamed, readiness and
+          // clawmeter_ledger_* say so, and the same input is read again next cycle.
+          ledgerFailed = true;
+          this.log.limited(`ledger\u0000${err.reason}`, 'error', 'ledger write failed; will retry next cycle', { reason: err.reason, error: err.message });
+        } else {
+          health.failed((err as Error).message);
+          this.log.limited(`poll\u0000${source.name}\u0000${source.scope?.agent ?? ''}`, 'error', 'source failed; will retry next cycle', {
+            source: source.name,
+            agent: source.scope?.agent,
+            error: (err as Error).message,
+          });
+        }
       }
       health.end(this.now());
     }
@@ -170,9 +180,11 @@ export class Ingestor {
       this.log.limited('windows', 'error', 'window refresh failed', { error: (err as Error).message });
     }
     if (!summary.interrupted) health.prune();
-    summary.result = health.result(windowsFailed);
+    // A commit that failed stored nothing of its batch: the cycle failed, whatever was read.
+    summary.result = ledgerFailed ? 'failed' : health.result(windowsFailed);
     summary.failures = health.reasons();
     if (windowsFailed) summary.failures.push('window refresh failed');
+    if (ledgerFailed) summary.failures.push(`ledger write failed: ${this.ledger.writeHealth.view.lastError?.message ?? ''}`);
     summary.durationSeconds = (performance.now() - started) / 1000;
     this.stats.observeDuration(summary.durationSeconds);
     if (summary.result === 'failed') this.stats.cyclesFailed++;

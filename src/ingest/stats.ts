@@ -1,5 +1,6 @@
 /** Process-lifetime counters about ingestion, read by the self-metrics sink. */
 import type { SkipReason } from '../model.js';
+import type { LedgerWriteState } from '../ledger/write-health.js';
 
 export const INGEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -38,11 +39,15 @@ export class IngestStats {
   durationBuckets = new Array<number>(INGEST_DURATION_BUCKETS.length).fill(0);
   /** lines, files and stores skipped or flagged, by reason */
   issues = new Map<SkipReason, number>();
+  /** whether the ledger these stats feed can be written (set by the Ingestor) */
+  ledgerHealth: (() => Readonly<LedgerWriteState>) | null = null;
 
-  /** Ready once a cycle has run to its end, and while no source is down; reasons say why not. */
+  /** Ready once a cycle has run to its end, while the ledger can be written and no source is down; reasons say why not. */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (this.cyclesCompleted === 0) reasons.push('first ingest cycle not finished yet');
+    const l = this.ledgerHealth?.();
+    if (l && !l.writable) reasons.push(`ledger not writable: ${l.lastError?.reason ?? 'other'}: ${l.lastError?.message ?? 'write failed'}`);
     for (const s of this.sources.values()) {
       if (!s.up) reasons.push(`source down: ${s.source} of agent ${s.agent}: ${s.reason ?? 'failed'}`);
     }

@@ -14,20 +14,19 @@
  * at open and updated after each commit: a scrape never touches the disk. Reports
  * and charts read through `reads` (typed queries, reads.ts; src/query/ on top).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Cursor, CursorReader, SessionInfo } from '../model.js';
-import { LedgerUnavailable } from './errors.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
-import { WriterLock, privateDir } from './lock.js';
+import type { WriterLock } from './lock.js';
+import { LEDGER_FILE, openFile, replaceFile } from './ledger-file.js';
 import type { OwnerApi } from './owner.js';
 import { CallAliasTable } from './call-aliases.js';
 import { SpanStore } from './spans.js';
-import { carryOverExportMarks, type CarriedMarks } from './span-exports.js';
-import { isCorruption, openLedgerFile } from './schema.js';
+import type { CarriedMarks } from './span-exports.js';
 import { Snapshots } from './snapshots.js';
 import { CommitWork, type CommitStatements } from './commit-work.js';
+import { WriteHealth } from './write-health.js';
 import type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
 import { withCompatKind } from './totals.js';
@@ -41,10 +40,9 @@ export type { RunDurationRow } from './run-durations.js';
 export type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 export { LedgerLocked, LedgerUnavailable } from './errors.js';
 
-export const LEDGER_FILE = 'ledger.sqlite';
+export { LEDGER_FILE };
 
 export class Ledger implements CursorReader {
-  readonly file: string;
   private cursorMap = new Map<string, Cursor>();
   private totalsMap = new Map<string, TotalsRow>();
   private snaps: Snapshots;
@@ -69,12 +67,13 @@ export class Ledger implements CursorReader {
   readonly checkpoints: Checkpointer;
 
   private constructor(
-    file: string,
+    readonly file: string,
     private readonly db: Database.Database,
     private readonly lock: WriterLock,
     opts: LedgerOptions,
+    /** whether commits succeed (disk full, read-only, ...): write-health.ts */
+    readonly writeHealth = new WriteHealth(path.dirname(file), opts.now ?? Date.now),
   ) {
-    this.file = file;
     this.now = opts.now ?? Date.now;
     this.notify = opts.log ?? (() => undefined);
     this.stmts = {
@@ -107,19 +106,8 @@ export class Ledger implements CursorReader {
    * file is not a usable ledger.
    */
   static open(dataDir: string, opts: LedgerOptions = {}): Ledger {
-    privateDir(dataDir);
-    const file = path.join(dataDir, LEDGER_FILE);
-    const lock = WriterLock.acquire(dataDir);
-    let db: Database.Database | null = null;
-    try {
-      db = openLedgerFile(file, (opts.now ?? Date.now)());
-      return new Ledger(file, db, lock, opts);
-    } catch (err) {
-      db?.close();
-      lock.release();
-      if (isCorruption(err)) throw new LedgerUnavailable(file, `the database is corrupt (${(err as Error).message})`);
-      throw err;
-    }
+    const f = openFile(dataDir, opts.now ?? Date.now);
+    return f.adopt((db, lock) => new Ledger(f.file, db, lock, opts));
   }
 
   /**
@@ -130,36 +118,9 @@ export class Ledger implements CursorReader {
    * ledger and the paths moved aside.
    */
   static replace(dataDir: string, opts: LedgerOptions = {}): { ledger: Ledger; movedAside: string[]; carried: CarriedMarks | null; carryError?: string } {
-    privateDir(dataDir);
-    const file = path.join(dataDir, LEDGER_FILE);
-    const lock = WriterLock.acquire(dataDir);
-    let db: Database.Database | null = null;
-    try {
-      const stamp = new Date((opts.now ?? Date.now)()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-      const movedAside: string[] = [];
-      for (const suffix of ['', '-wal', '-shm']) {
-        const from = file + suffix;
-        if (!fs.existsSync(from)) continue;
-        const to = `${file}.broken-${stamp}${suffix}`;
-        fs.renameSync(from, to);
-        movedAside.push(to);
-      }
-      db = openLedgerFile(file, (opts.now ?? Date.now)());
-      let carried: CarriedMarks | null = null;
-      let carryError: string | undefined;
-      if (movedAside.length > 0 && movedAside[0] === `${file}.broken-${stamp}`) {
-        try {
-          carried = carryOverExportMarks(db, movedAside[0]);
-        } catch (err) {
-          carryError = (err as Error).message.split('\n')[0];
-        }
-      }
-      return { ledger: new Ledger(file, db, lock, opts), movedAside, carried, ...(carryError ? { carryError } : {}) };
-    } catch (err) {
-      db?.close();
-      lock.release();
-      throw err;
-    }
+    const f = replaceFile(dataDir, opts.now ?? Date.now);
+    const ledger = f.adopt((db, lock) => new Ledger(f.file, db, lock, opts));
+    return { ledger, movedAside: f.movedAside, carried: f.carried, ...(f.carryError ? { carryError: f.carryError } : {}) };
   }
 
   private load(): void {
@@ -238,7 +199,7 @@ export class Ledger implements CursorReader {
     } catch (err) {
       this.failedRuns.discard();
       this.runs.discard();
-      throw err;
+      throw this.writeHealth.failed(err);
     }
     this.checkpoints.afterCommit();
     return this.publish(work, batch, publishSnapshots);
@@ -260,8 +221,8 @@ export class Ledger implements CursorReader {
     let publishSnapshots: () => void = () => undefined;
     this.checkpoints.start();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
       try {
+        this.db.exec('BEGIN IMMEDIATE');
         for (let i = 0; i < calls.length; i += slice) {
           if (i > 0) await pause();
           work.insertCalls(calls, i, i + slice);
@@ -279,7 +240,7 @@ export class Ledger implements CursorReader {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         this.failedRuns.discard();
         this.runs.discard();
-        throw err;
+        throw this.writeHealth.failed(err);
       }
       // Committed; published after one more pause, so COMMIT and publishing are two short tasks, not one long one.
       await pause().catch(() => undefined);
@@ -318,6 +279,7 @@ export class Ledger implements CursorReader {
 
   /** The transaction committed: publish to the read model. */
   private publish(work: CommitWork, batch: CommitBatch, publishSnapshots: () => void): CommitResult {
+    this.writeHealth.ok();
     this.failedRuns.publish();
     this.runs.publish();
     for (const [key, t] of work.deltas) this.totalsMap.set(key, t);

@@ -28,6 +28,7 @@ export type MetricView =
   | 'runDurations'
   | 'lastCall'
   | 'callCount'
+  | 'ledgerHealth'
   | 'ingestStats'
   | 'process'
   | 'scrape';
@@ -154,7 +155,7 @@ export const METRICS = {
   lastIngestSuccess: def('self', 'seconds', 'clawmeter.ingest.last_success', 'ingestStats', 'clawmeter_last_ingest_success_timestamp_seconds', 'gauge', [],
     'Unix time of the last ingest cycle that completed without a source failure'),
   ingestCycles: def('self', '1', 'clawmeter.ingest.cycles', 'ingestStats', 'clawmeter_ingest_cycles_total', 'counter', ['result'],
-    'Ingest cycles run, by result: ok, degraded (some source failed) or failed (no source could be read)'),
+    'Ingest cycles run, by result: ok, degraded (some source failed) or failed (no source could be read, or a ledger commit failed)'),
   sourceUp: def('self', '1', 'clawmeter.source.up', 'ingestStats', 'clawmeter_source_up', 'gauge', ['source', 'agent', 'state_dir'],
     '1 if the last poll of the source (one adapter of one agent) succeeded, else 0'),
   sourceLastSuccess: def('self', 'seconds', 'clawmeter.source.last_success', 'ingestStats', 'clawmeter_source_last_success_timestamp_seconds', 'gauge', ['source', 'agent', 'state_dir'],
@@ -173,6 +174,10 @@ export const METRICS = {
   callsDuplicate: def('self', '1', 'clawmeter.calls.duplicate', 'ingestStats', 'clawmeter_calls_duplicate_total', 'counter', [],
     'Model calls seen again (copies, renames, re-reads) and not counted twice'),
   ledgerCalls: def('self', '1', 'clawmeter.ledger.calls', 'callCount', 'clawmeter_ledger_calls', 'gauge', [], 'Model calls stored in the ledger'),
+  ledgerWritable: def('self', '1', 'clawmeter.ledger.writable', 'ledgerHealth', 'clawmeter_ledger_writable', 'gauge', [],
+    '1 while the ledger can be written (the last commit succeeded, or none was tried yet), 0 from a failed commit until the next one succeeds'),
+  ledgerWriteErrors: def('self', '1', 'clawmeter.ledger.write_errors', 'ledgerHealth', 'clawmeter_ledger_write_errors_total', 'counter', ['reason'],
+    'Ledger commits that failed, by reason: disk_full, read_only, io_error, busy, corrupt, other (nothing of a failed commit is stored; it is retried)'),
   seriesDropped: def('self', '1', null, 'scrape', 'clawmeter_series_dropped_total', 'counter', [],
     'Samples left out of scrapes because the --max-series cap was reached'),
   samplesInvalid: def('self', '1', 'clawmeter.points.invalid', 'scrape', 'clawmeter_samples_invalid_total', 'counter', [],

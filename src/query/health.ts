@@ -15,6 +15,15 @@ export interface SourceHealthView {
   reason: string | null;
 }
 
+/** Whether the ledger can be written (see src/ledger/write-health.ts). */
+export interface LedgerHealthView {
+  writable: boolean;
+  /** failed commits by reason since the process started */
+  writeErrors: Record<string, number>;
+  lastError: { reason: string; message: string; atMs: number } | null;
+  lastWriteSuccessMs: number | null;
+}
+
 export interface HealthView {
   ready: boolean;
   reasons: string[];
@@ -27,6 +36,8 @@ export interface HealthView {
   bytesRead: number;
   callsInserted: number;
   sources: SourceHealthView[];
+  /** null while the process starts */
+  ledger: LedgerHealthView | null;
 }
 
 /** The health view of a running ingest: agents scrubbed, no state-dir paths. */
@@ -44,5 +55,17 @@ export function healthOf(stats: IngestStats): HealthView {
     sources: [...stats.sources.values()]
       .map((s) => ({ agent: scrub(s.agent), source: s.source, up: s.up, lastSuccessMs: s.lastSuccessMs, reason: s.reason }))
       .sort((a, b) => (a.agent < b.agent ? -1 : a.agent > b.agent ? 1 : a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
+    ledger: ledgerOf(stats),
+  };
+}
+
+function ledgerOf(stats: IngestStats): LedgerHealthView | null {
+  const l = stats.ledgerHealth?.();
+  if (!l) return null;
+  return {
+    writable: l.writable,
+    writeErrors: { ...l.errors },
+    lastError: l.lastError ? { reason: l.lastError.reason, message: scrub(l.lastError.message.replace(/[\r\n]+/g, ' ')), atMs: l.lastError.atMs } : null,
+    lastWriteSuccessMs: l.lastSuccessMs,
   };
 }

@@ -1,7 +1,7 @@
 /**
  * clawmeter's own health families (clawmeter_*): build info, ingest cycles,
  * per-source health, read counters, the ingest-duration histogram, from the
- * ingest stats and the ledger's call count. Their cumulative start is the process
+ * ingest stats, the ledger's call count and whether it can be written. Their cumulative start is the process
  * start (the stats are this process's). Labels are bounded: source names, agent
  * folder names (folded), a state dir's basename (never the full path), and the
  * fixed skip reasons.
@@ -9,6 +9,7 @@
 import type { IngestStats } from '../../ingest/stats.js';
 import { INGEST_DURATION_BUCKETS } from '../../ingest/stats.js';
 import type { Ledger } from '../../ledger/ledger.js';
+import { LEDGER_WRITE_REASONS } from '../../ledger/write-health.js';
 import { foldersOf } from '../../labeling/fold.js';
 import { scrub } from '../../labeling/privacy.js';
 import { list, min, type Acc } from '../accumulate.js';
@@ -76,6 +77,8 @@ export function selfFamilies(input: SelfInput): MetricFamily[] {
     sum(METRICS.callsIngested, st.callsInserted),
     sum(METRICS.callsDuplicate, st.callsDuplicate),
     family(METRICS.ledgerCalls, single(input.ledger.callCount())),
+    family(METRICS.ledgerWritable, single(input.ledger.writeHealth.view.writable ? 1 : 0)),
+    family(METRICS.ledgerWriteErrors, LEDGER_WRITE_REASONS.map((reason) => ({ labels: { reason }, value: input.ledger.writeHealth.view.errors[reason] })), start),
     sum(METRICS.seriesDropped, input.seriesDropped),
     sum(METRICS.samplesInvalid, input.pointsInvalid),
   ];

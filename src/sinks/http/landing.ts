@@ -48,7 +48,7 @@ export function landingPage(
 <ul>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
 <li><a href="/healthz">/healthz</a>: liveness (200 while the process serves)</li>
-<li><a href="/readyz">/readyz</a>: readiness (503 with the reasons until the first full ingest cycle has committed and while a source is down)</li>
+<li><a href="/readyz">/readyz</a>: readiness (503 with the reasons until the first full ingest cycle has committed, while a source is down and while the ledger cannot be written)</li>
 </ul>
 <p>Model calls in the ledger: <strong id="calls">${s.calls}</strong>. Last ingest: ${
     s.lastIngestMs === null ? 'not yet' : esc(new Date(s.lastIngestMs).toISOString())

@@ -1,7 +1,8 @@
 /**
  * The HTTP endpoint's bounds, in one place: header and URL size, the timeouts
  * that stop a slow or idle client from holding a connection, the connection cap,
- * and how stale a cached /metrics body may get. Also what counts as a loopback
+ * how stale a cached /metrics body or API answer may get, and how much the API
+ * answer cache may hold. Also what counts as a loopback
  * address (for the "no auth on a public address" warning and for hiding file
  * system paths from remote clients on the landing page).
  */
@@ -26,6 +27,12 @@ export interface HttpLimits {
   maxConnections: number;
   /** a cached /metrics body is re-rendered after this long even without new data */
   bodyMaxAgeMs: number;
+  /** a cached /api/v1/ answer is re-rendered after this long even without new data (ranges back from "now" move) */
+  apiMaxAgeMs: number;
+  /** API answers kept at once */
+  apiCacheEntries: number;
+  /** bytes of API answers (plain plus gzip) kept at once */
+  apiCacheBytes: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -38,6 +45,9 @@ export const DEFAULT_LIMITS: HttpLimits = {
   checkIntervalMs: 1_000,
   maxConnections: 1024,
   bodyMaxAgeMs: 1_000,
+  apiMaxAgeMs: 2_000,
+  apiCacheEntries: 256,
+  apiCacheBytes: 16 * 1024 * 1024,
 };
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */

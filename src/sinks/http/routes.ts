@@ -7,15 +7,16 @@ import type http from 'node:http';
 import { CONTENT_TYPE } from '../prometheus/exposition.js';
 import { OPENMETRICS_CONTENT_TYPE, negotiate, type MetricsFormat } from '../prometheus/negotiate.js';
 import type { BodyCache } from './body-cache.js';
+import type { ApiCache } from './api-cache.js';
 import { LANDING_CSP, landingPage } from './landing.js';
 import { isLoopbackAddress } from './limits.js';
-import { API_PREFIX, apiReply, type ApiDeps } from '../api/handlers.js';
+import { API_PREFIX, type ApiDeps } from '../api/handlers.js';
 import { ASSET_PREFIX, assetReply, dashboardPage } from '../web/assets.js';
 
 export interface HttpDeps {
   /** The exposition in the negotiated format (text 0.0.4 when the caller passes none). */
   renderMetrics(format?: MetricsFormat): string;
-  /** Changes whenever the metrics may have changed (ledger commits, ingest cycles); the body is rendered once per value. */
+  /** Changes whenever the metrics may have changed (ledger commits, ingest cycles); the /metrics body and the API answers are rendered once per value. */
   metricsVersion?(): string;
   /** Readiness for /readyz: ready once a full cycle has committed and while no source is down. */
   readiness(): { ready: boolean; reasons: string[] };
@@ -34,11 +35,15 @@ export interface Reply {
   /** the gzip form of body, when the route offers one */
   gzip?: () => Buffer;
   headers?: Record<string, string>;
+  /** a strong validator of body (the gzip form gets its own); with it, If-None-Match can answer 304 */
+  etag?: string;
 }
 
 export interface RouteContext {
   deps: HttpDeps;
   body: BodyCache;
+  /** rendered API answers (null without an API) */
+  apiCache: ApiCache | null;
   req: http.IncomingMessage;
 }
 
@@ -76,7 +81,7 @@ export const ROUTES: Record<string, (c: RouteContext) => Reply> = {
 
 /** path prefix → handler, for the JSON API and the dashboard's static assets (null: not found). */
 export const PREFIX_ROUTES: Array<[string, (c: RouteContext, path: string) => Reply | null]> = [
-  [API_PREFIX, ({ deps, req }, p) => (deps.api ? apiReply(deps.api, p, new URL(req.url ?? '/', 'http://x').searchParams) : null)],
+  [API_PREFIX, ({ apiCache, req }, p) => (apiCache ? apiCache.get(p, new URL(req.url ?? '/', 'http://x').searchParams) : null)],
   [ASSET_PREFIX, ({ deps }, p) => (deps.api ? assetReply(p) : null)],
 ];
 

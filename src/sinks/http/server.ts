@@ -17,6 +17,7 @@ import type tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { BasicAuth, parseBasicAuth } from './basic-auth.js';
 import { BodyCache, acceptsGzip } from './body-cache.js';
+import { ApiCache } from './api-cache.js';
 import { DEFAULT_LIMITS, type HttpLimits } from './limits.js';
 import { BASE_HEADERS, PREFIX_ROUTES, ROUTES, TEXT, type HttpDeps, type Reply } from './routes.js';
 import { clientCertProblem, requestsClientCert, secureContextOptions, type TlsMaterial } from './tls.js';
@@ -27,6 +28,8 @@ export { isLoopbackHost, isLoopbackAddress } from './limits.js';
 
 export interface RunningServer {
   server: http.Server;
+  /** the API answer cache (null without an API), for tests and benchmarks */
+  apiCache: ApiCache | null;
   url: string;
   tls: boolean;
   /** Applies a changed web config to new requests and connections; returns a one-line note when part of it needs a restart. */
@@ -63,14 +66,34 @@ interface Live {
   tls: TlsMaterial | null;
 }
 
+/** True when an If-None-Match header names this entity tag (weak comparison, RFC 9110 13.1.2) or is `*`. */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const bare = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === etag);
+}
+
 function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, live: Live): void {
   let buf = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
   const headers: http.OutgoingHttpHeaders = { ...BASE_HEADERS, ...r.headers, ...live.headers, 'Content-Type': r.type };
+  let etag = r.etag;
   if (r.gzip) {
     headers.Vary = headers.Vary ? `${headers.Vary}, Accept-Encoding` : 'Accept-Encoding';
     if (acceptsGzip(req.headers['accept-encoding'] as string | undefined)) {
       buf = r.gzip();
       headers['Content-Encoding'] = 'gzip';
+      // Another representation, so another strong tag.
+      if (etag) etag = etag.replace(/"$/, '-gzip"');
+    }
+  }
+  if (etag && r.status === 200) {
+    headers.ETag = etag;
+    if (etagMatches(req.headers['if-none-match'] as string | undefined, etag)) {
+      delete headers['Content-Encoding'];
+      delete headers['Content-Type'];
+      res.writeHead(304, headers);
+      res.end();
+      return;
     }
   }
   headers['Content-Length'] = buf.length;
@@ -80,7 +103,7 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, r: Reply, liv
 
 const text = (status: number, body: string, headers?: Record<string, string>): Reply => ({ status, type: TEXT, body, headers });
 
-async function route(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: Live, req: http.IncomingMessage): Promise<Reply> {
+async function route(deps: HttpDeps, body: BodyCache, apiCache: ApiCache | null, limits: HttpLimits, live: Live, req: http.IncomingMessage): Promise<Reply> {
   const target = req.url ?? '/';
   if (target.length > limits.maxUrlBytes) return text(414, 'request target too long\n');
   const p = requestPath(target);
@@ -90,12 +113,12 @@ async function route(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: 
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n', { Allow: 'GET, HEAD' });
   const handler = Object.hasOwn(ROUTES, p) ? ROUTES[p] : undefined;
-  if (handler) return handler({ deps, body, req });
+  if (handler) return handler({ deps, body, apiCache, req });
   const prefixed = PREFIX_ROUTES.find(([prefix]) => p.startsWith(prefix));
-  return (prefixed ? prefixed[1]({ deps, body, req }, p) : null) ?? text(404, 'not found\n');
+  return (prefixed ? prefixed[1]({ deps, body, apiCache, req }, p) : null) ?? text(404, 'not found\n');
 }
 
-function createHandler(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live: () => Live): http.RequestListener {
+function createHandler(deps: HttpDeps, body: BodyCache, apiCache: ApiCache | null, limits: HttpLimits, live: () => Live): http.RequestListener {
   return (req, res) => {
     const l = live();
     const fail = (err: unknown) => {
@@ -107,7 +130,7 @@ function createHandler(deps: HttpDeps, body: BodyCache, limits: HttpLimits, live
         res.destroy();
       }
     };
-    route(deps, body, limits, l, req).then((r) => {
+    route(deps, body, apiCache, limits, l, req).then((r) => {
       try {
         send(req, res, r, l);
       } catch (err) {
@@ -135,7 +158,11 @@ export function startServer(deps: HttpDeps, host: string, port: number, opts: Se
   // Without a version to key on, every scrape renders.
   let n = 0;
   const body = new BodyCache(deps.renderMetrics, deps.metricsVersion ?? (() => String(n++)), limits.bodyMaxAgeMs);
-  const handler = createHandler(deps, body, limits, () => live);
+  // API answers are cached only when there is a data version to key on.
+  const apiCache = deps.api
+    ? new ApiCache(deps.api, deps.metricsVersion ?? null, { maxEntries: limits.apiCacheEntries, maxBytes: limits.apiCacheBytes, maxAgeMs: limits.apiMaxAgeMs })
+    : null;
+  const handler = createHandler(deps, body, apiCache, limits, () => live);
   const base = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: limits.checkIntervalMs };
   const tlsOn = live.tls !== null;
   const server: http.Server = live.tls
@@ -190,6 +217,7 @@ export function startServer(deps: HttpDeps, host: string, port: number, opts: Se
       const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve({
         server,
+        apiCache,
         url: `${tlsOn ? 'https' : 'http'}://${h}:${a.port}`,
         tls: tlsOn,
         applyWebConfig,
