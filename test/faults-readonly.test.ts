@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { assistantLine, headerLine, makeState, tmpDir } from './helpers.js';
-import { startServeChild, sum, until, type ServeChild } from './serve-child.js';
+import { startServeChild, sum, until, watchMonotonic, type ServeChild } from './serve-child.js';
 
 const root = tmpDir('clawmeter-ro-');
 const img = path.join(root, 'ledger.img');
@@ -74,34 +74,6 @@ function calls(n: number): string {
   return Array.from({ length: n }, () => assistantLine({ input: 10 })).join('\n') + '\n';
 }
 
-/** Scrapes every 100 ms; a failed scrape or a counter going down is a problem. */
-function watch(s: ServeChild): () => Promise<{ scrapes: number; problems: string[] }> {
-  let last = 0;
-  let scrapes = 0;
-  let running = true;
-  const problems: string[] = [];
-  const loop = (async () => {
-    while (running) {
-      try {
-        const r = await fetch(`${s.url}/metrics`);
-        if (r.status !== 200) problems.push(`status ${r.status}`);
-        const v = sum(await r.text(), 'openclaw_usage_messages_total');
-        if (v < last) problems.push(`messages went down: ${last} -> ${v}`);
-        last = v;
-        scrapes++;
-      } catch (err) {
-        problems.push(`scrape failed: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return async () => {
-    running = false;
-    await loop;
-    return { scrapes, problems };
-  };
-}
-
 test('ledger disk turns read-only while serving: last state served, reported, nothing lost after repair and restart', { skip: skip ?? false, timeout: 120_000 }, async () => {
   const { stateDir, sessions } = makeState(root);
   const file = path.join(sessions, 'a.jsonl');
@@ -109,7 +81,7 @@ test('ledger disk turns read-only while serving: last state served, reported, no
   let expected = 50;
   const dataDir = path.join(mnt, 'data');
   let s = await startServeChild(['--state-dir', stateDir, '--data-dir', dataDir]);
-  let stopWatch = watch(s);
+  let stopWatch = watchMonotonic(s).stop;
   try {
     await until(async () => sum(await s.metrics(), 'openclaw_usage_messages_total') === 50 || undefined, 20_000, 'first ingest');
     // What was committed reaches the disk (as it would minutes into a real run), then the disk fails.
@@ -154,7 +126,7 @@ test('ledger disk turns read-only while serving: last state served, reported, no
     assert.ok(fsck.status === 0 || fsck.status === 1, `e2fsck: ${fsck.status} ${fsck.stdout}`);
     assert.equal(mount(), null);
     s = await startServeChild(['--state-dir', stateDir, '--data-dir', dataDir]);
-    stopWatch = watch(s);
+    stopWatch = watchMonotonic(s).stop;
     await until(async () => sum(await s.metrics(), 'openclaw_usage_messages_total') === expected || undefined, 20_000, 'recovery after read-only');
     const after = await s.metrics();
     assert.match(after, /^clawmeter_ledger_writable 1$/m);

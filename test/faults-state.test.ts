@@ -10,42 +10,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { assistantLine, headerLine, makeState, tmpDir, userLine } from './helpers.js';
-import { startServeChild, sum, until, type ServeChild } from './serve-child.js';
+import { startServeChild, sum, until, watchMonotonic, type ServeChild } from './serve-child.js';
 
 const FAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 function calls(n: number, o: Parameters<typeof assistantLine>[0] = {}): string {
   return Array.from({ length: n }, () => assistantLine({ input: 10, ...o })).join('\n') + '\n';
-}
-
-/** Scrapes in the background; fails the test if a counter ever decreases or a scrape fails. */
-function watchMonotonic(s: ServeChild): { stop(): Promise<{ scrapes: number; problems: string[] }> } {
-  let last = 0;
-  let scrapes = 0;
-  const problems: string[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      try {
-        const r = await fetch(`${s.url}/metrics`);
-        if (r.status !== 200) problems.push(`status ${r.status}`);
-        const v = sum(await r.text(), 'openclaw_usage_messages_total');
-        if (v < last) problems.push(`messages went down: ${last} -> ${v}`);
-        last = v;
-        scrapes++;
-      } catch (err) {
-        problems.push(`scrape failed: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      await loop;
-      return { scrapes, problems };
-    },
-  };
 }
 
 const messages = async (s: ServeChild) => sum(await s.metrics(), 'openclaw_usage_messages_total');

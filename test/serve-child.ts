@@ -66,3 +66,33 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, ms = 20
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Scrapes every 100 ms in the background; a failed scrape or openclaw_usage_messages_total going down is a problem. */
+export function watchMonotonic(s: ServeChild): { stop(): Promise<{ scrapes: number; problems: string[] }> } {
+  let last = 0;
+  let scrapes = 0;
+  const problems: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const r = await fetch(`${s.url}/metrics`);
+        if (r.status !== 200) problems.push(`status ${r.status}`);
+        const v = sum(await r.text(), 'openclaw_usage_messages_total');
+        if (v < last) problems.push(`messages went down: ${last} -> ${v}`);
+        last = v;
+        scrapes++;
+      } catch (err) {
+        problems.push(`scrape failed: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { scrapes, problems };
+    },
+  };
+}

@@ -8,30 +8,14 @@
  * tool-results.ts, opt-in content in content.ts.
  */
 import type Database from 'better-sqlite3';
-import type { SpanFact } from '../model.js';
+import type { LedgerCall, SpanFact } from '../model.js';
 import { ContentStore } from './content.js';
 import { SpanExports } from './span-exports.js';
 import { ToolResults } from './tool-results.js';
 
-export interface SpanCallRow {
-  dedupeKey: string;
-  sessionHash: string;
-  requestIdHash: string | null;
-  api: string | null;
-  tsMs: number;
-  latencyMs: number | null;
-  agent: string;
-  channel: string;
-  provider: string;
-  model: string;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  costUsd: number | null;
-  stopReason: string;
-  errorCategory: string | null;
-}
+/** One call with its span fact, as the trace export reads it. */
+export type SpanCallRow = SpanFact &
+  Pick<LedgerCall, 'tsMs' | 'latencyMs' | 'agent' | 'channel' | 'provider' | 'model' | 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'costUsd' | 'stopReason' | 'errorCategory'>;
 
 export class SpanStore {
   private readonly insert: Database.Statement;

@@ -6,7 +6,7 @@
  * metrics do (src/labeling/privacy.ts). Reads memory only, never the disk.
  */
 import { SOURCE } from '../model.js';
-import type { AuthRow } from '../ledger/ledger.js';
+import type { AuthRow, WindowRow } from '../ledger/ledger.js';
 import type { LedgerReadModel } from '../ledger/readonly.js';
 import { DEFAULT_ACCOUNT, accountLabel, scrub } from '../labeling/privacy.js';
 import { safeToken } from '../parse/session-kind.js';
@@ -60,17 +60,8 @@ export interface QuotaView {
   refresh: Array<{ provider: string; ok: boolean }>;
 }
 
-export interface WindowView {
-  provider: string;
-  model: string;
-  window: string;
-  messages: number;
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-  totalTokens: number;
-}
+/** A rolling window's sums (the ledger's WindowRow) with their token total. */
+export type WindowView = WindowRow & { totalTokens: number };
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
