@@ -176,6 +176,21 @@ export interface TranscriptRecord {
    * the whole line, decoded lazily if the cut text does not parse as a call.
    */
   full?: () => string;
+  /**
+   * A toolResult line already read by its source (src/parse/tool-result.ts): the
+   * record carries no line, only what a tool execution span needs.
+   */
+  toolResult?: ToolResultRead;
+}
+
+/** What a source reads of a toolResult message line (src/parse/tool-result.ts). */
+export interface ToolResultRead {
+  toolCallId: string | null;
+  toolName: string;
+  tsMs: number;
+  isError: boolean;
+  /** a prefix of the first text block's JSON string body, still escaped; '' when none or not asked for (PollContext.toolOutputs) */
+  outputRaw: string;
 }
 
 /** Session context every record of a transcript batch shares. */
@@ -264,6 +279,8 @@ export interface PollContext {
   report(issue: SourceIssue): void;
   /** Current time (injectable for tests). */
   nowMs(): number;
+  /** Keep a prefix of each tool's output text (otel.captureContent.toolOutputs is on); off: outputs are not decoded at all. */
+  toolOutputs?: boolean;
 }
 
 /**

@@ -3,8 +3,8 @@
  * line by line: on every line of every fixture (JSONL files, zstd archives decoded,
  * the SQLite stores' events, binary files split at newlines too), on a generated
  * history, and on seeded mutations of those lines. For each line the fast path
- * must give exactly what the full parser gives (counting result, failed run, span
- * fact) or hand the line to the full parser; the test also checks that it really
+ * must give exactly what the full parser gives (counting result with the message
+ * ids span facts are made of, failed run) or hand the line to the full parser; the test also checks that it really
  * decides most of the lines (a path that always fell back would prove nothing).
  */
 import { test } from 'node:test';
@@ -16,7 +16,6 @@ import Database from 'better-sqlite3';
 import { candidateCounts, parseCandidate, type CandidateResult } from '../src/parse/candidate.js';
 import { READ_MEMBERS, fastLine } from '../src/parse/fast-line.js';
 import { parseFailedRunLine } from '../src/parse/failed-run.js';
-import { spanFactOf } from '../src/parse/span-facts.js';
 import { parseTranscriptEntry, parseTranscriptLine } from '../src/parse/transcript-line.js';
 import { zstdDecompress } from '../src/sources/zstd.js';
 import { generateStateDir } from '../src/demo/generate.js';
@@ -97,19 +96,18 @@ function generatedLines(): Buffer[] {
 
 /**
  * The full parser, as the JSONL source used it before the fast path: the whole
- * line decoded as UTF-8, JSON.parsed for the counting result, and read for the
- * failed run and the span fact.
+ * line decoded as UTF-8, JSON.parsed for the counting result (and the message ids),
+ * and read for the failed run.
  */
 function reference(b: Buffer): CandidateResult {
   const text = b.toString('utf8');
-  const result = parseTranscriptLine(text);
-  return { result, failedRun: parseFailedRunLine(text), span: result.kind === 'call' ? spanFactOf(text, result.call, CTX) : null };
+  return { result: parseTranscriptLine(text), failedRun: parseFailedRunLine(text) };
 }
 
 /** Compares one line; returns whether the fast path decided it. */
 function check(b: Buffer, what: string): boolean {
   const before = candidateCounts.fast;
-  const got = parseCandidate({ bytes: b, pos: 1 }, CTX);
+  const got = parseCandidate({ bytes: b, pos: 1 });
   assert.deepEqual(got, reference(b), `${what}: ${b.toString('utf8').slice(0, 400)}`);
   return candidateCounts.fast > before;
 }

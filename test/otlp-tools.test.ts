@@ -16,7 +16,7 @@ import { createIngestor } from '../src/ingest/pipeline.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { ProcessMetrics } from '../src/metrics/process.js';
-import { isToolResultLine, parseToolResultRecord, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
+import { isToolResultLine, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
 import { coldArchiveLines } from '../src/sources/cold-envelope.js';
 import { otelConfig } from '../src/settings/otel.js';
 import { OtlpSink } from '../src/sinks/otlp/sink.js';
@@ -89,9 +89,11 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   for (const [line, id, ts] of [[real735, 'call_fake_4', Date.parse('2026-11-21T17:19:54.904Z')], [real96, 'call_fake_14', Date.parse('2026-11-21T17:22:46.756Z')]] as const) {
     const b = Buffer.from(line);
     assert.ok(isToolResultLine(b, 0, b.length));
-    const r = readToolResult(b, 0, b.length)!;
+    const r = readToolResult(b, 0, b.length, true)!;
     assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError }, { id, name: 'read', ts, err: false });
     assert.match(toolOutputText(r.outputRaw), /^# USER\.md/);
+    // without content capture the output is not read at all
+    assert.deepEqual(readToolResult(b, 0, b.length), { ...r, outputRaw: '' });
   }
   const tricky = Buffer.from(result({ id: 'r', callId: 'c-1', name: 'exec', ts: T0, isError: false, text: '"isError":true,"timestamp":1,"toolName":"evil"', details: { isError: true } }));
   const r = readToolResult(tricky, 0, tricky.length)!;
@@ -104,14 +106,14 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   }
   // a long output: the head is cut to 1024 characters (a cut escape at the end is dropped)
   const long = Buffer.from(result({ id: 'r', callId: 'c', name: 'read', ts: T0, isError: false, text: '\\"ü'.repeat(5000) }));
-  const head = toolOutputText(readToolResult(long, 0, long.length)!.outputRaw);
+  const head = toolOutputText(readToolResult(long, 0, long.length, true)!.outputRaw);
   assert.ok(head.length > 400 && head.length <= 1024 && /^(\\"ü)+/.test(head), `${head.length}`);
   // short outputs are whole (the kept prefix ends at the closing quote)
   const short = Buffer.from(result({ id: 'r', callId: 'c', name: 'read', ts: T0, isError: false, text: 'a "b" \\ c' }));
-  assert.equal(toolOutputText(readToolResult(short, 0, short.length)!.outputRaw), 'a "b" \\ c');
+  assert.equal(toolOutputText(readToolResult(short, 0, short.length, true)!.outputRaw), 'a "b" \\ c');
   // other layouts (an entry member after the message, no isError): the whole line, same result
   const odd = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'x' }] }, extra: 1 }));
-  const oddR = readToolResult(odd, 0, odd.length)!;
+  const oddR = readToolResult(odd, 0, odd.length, true)!;
   assert.deepEqual({ ...oddR, outputRaw: toolOutputText(oddR.outputRaw) }, { toolCallId: 'c', toolName: 'grep', tsMs: T0, isError: false, outputRaw: 'x' });
   // the same on a large line (the head and tail proofs fail: parsed whole)
   const oddBig = Buffer.from(JSON.stringify({ type: 'message', timestamp: iso(T0), message: { role: 'toolResult', toolCallId: 'c', toolName: 'grep', content: [{ type: 'text', text: 'y'.repeat(5000) }], isError: true }, extra: 1 }));
@@ -129,7 +131,7 @@ test('cold-archive envelopes (2026.9.5+): their toolResult rows become tool resu
   const issues: unknown[] = [];
   const got = coldArchiveLines(data, 'cold', 1 << 20, { report: (i: unknown) => issues.push(i) } as never);
   assert.equal(got.records.length, 2);
-  const r = parseToolResultRecord(got.records[1].text ?? "")!;
+  const r = got.records[1].toolResult!;
   assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError, pos: got.records[1].pos }, { id: 'call_9', name: 'grep', ts: T0 + 900, err: true, pos: 2 });
   assert.deepEqual(issues, []);
 });

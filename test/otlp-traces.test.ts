@@ -199,14 +199,15 @@ test('serve-style start: only calls from the moment span export was enabled are 
   }
 });
 
-test('span facts: the response id and API from the record text, hashed; look-alikes inside strings never match', async () => {
+test('span facts: the response id and API are the message\'s own members, hashed; look-alikes in the content never match', async () => {
   const { spanFactOf, hash16 } = await import('../src/parse/span-facts.js');
   const { parseRecord } = await import('../src/parse/transcript-line.js');
   const ctx = { stateDir: '/s', agent: 'main', sessionId: 'sess', sessionKey: null, source: 'jsonl', where: '/s/x.jsonl' };
   const line = assistantLine({ responseId: 'resp_"quoted"\\id' });
   const r = parseRecord(line);
   assert.equal(r.kind, 'call');
-  const f = spanFactOf(line, (r as { call: import('../src/model.js').ParsedCall }).call, ctx);
+  if (r.kind !== 'call') return;
+  const f = spanFactOf(r.ids, r.call, ctx);
   assert.equal(f.requestIdHash, hash16('resp_"quoted"\\id'));
   assert.equal(f.api, 'openai-completions');
   // a tool argument that spells a responseId is escaped inside its string: not a member
@@ -214,5 +215,13 @@ test('span facts: the response id and API from the record text, hashed; look-ali
   msg.message.content = [{ type: 'toolCall', id: 't1', name: 'x', arguments: { note: '"responseId":"fake-id"' } }];
   const text = JSON.stringify(msg);
   const r2 = parseRecord(text);
-  assert.equal(spanFactOf(text, (r2 as { call: import('../src/model.js').ParsedCall }).call, ctx).requestIdHash, null);
+  assert.ok(r2.kind === 'call');
+  assert.equal(spanFactOf(r2.ids, r2.call, ctx).requestIdHash, null);
+  // a tool argument object with members named like the message's, before them in the line: not the message's
+  msg.message.content = [{ type: 'toolCall', id: 't2', name: 'x', arguments: { api: 'evil-api', responseId: 'evil-id' } }];
+  msg.message.responseId = 'resp_real';
+  const r3 = parseRecord(JSON.stringify(msg));
+  assert.ok(r3.kind === 'call');
+  assert.ok(JSON.stringify(msg).indexOf('evil-api') < JSON.stringify(msg).indexOf('"api":"openai-completions"'), 'the look-alike comes first');
+  assert.deepEqual(spanFactOf(r3.ids, r3.call, ctx), { dedupeKey: r3.call.dedupeKey, sessionHash: f.sessionHash, requestIdHash: hash16('resp_real'), api: 'openai-completions' });
 });

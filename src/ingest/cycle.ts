@@ -235,6 +235,7 @@ export class Ingestor {
     return {
       cursors: this.ledger,
       nowMs: this.now,
+      toolOutputs: this.opts.capture?.toolOutputs === true,
       report: (issue: SourceIssue) => {
         this.stats.countIssue(issue.reason);
         health.issue(issue.reason, issue.detail);
@@ -343,11 +344,11 @@ export class Ingestor {
     const label = callLabeler(batch.context, (c) => this.ledger.lookupSession(c.stateDir, c.agent, c.sessionId ?? ''), this.opts.estimateCost);
     for (const rec of batch.records) {
       if (this.spanStage.toolResult(rec, batch.context)) continue;
-      const { result: r, failedRun: failed, span } = parseCandidate(rec, batch.context);
+      const { result: r, failedRun: failed } = parseCandidate(rec);
       if (failed) this.stagedFailedRuns.push({ ...failed, agent: batch.context.agent, channel: this.channelOf(batch.context) });
       if (r.kind === 'call') {
         calls.push(label(r.call));
-        this.spanStage.call(rec, r.call, span, batch.context);
+        this.spanStage.call(rec, r.call, r.ids, batch.context);
       } else if (r.kind === 'ignored') this.spanStage.ignored(rec, batch.context);
       else if (r.kind === 'malformed') {
         this.stats.countIssue(r.why);

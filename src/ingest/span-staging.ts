@@ -1,14 +1,15 @@
 /**
  * What the ingest cycle stages for the trace export next to each batch's calls:
- * span facts of the calls, tool results (compact records of toolResult lines,
- * src/parse/tool-result.ts) and, only when a captureContent sub-key is on, the
+ * span facts of the calls, tool results (records of toolResult lines the sources
+ * read, src/parse/tool-result.ts) and, only when a captureContent sub-key is on, the
  * matching content, bounded and redacted (content-capture.ts). Committed with the
  * calls in one transaction (CommitBatch.spans, .toolResults, .content).
  */
 import type { ContentFact, ParsedCall, SpanFact, ToolResultFact, TranscriptContext, TranscriptRecord } from '../model.js';
 import { wholeText } from '../parse/candidate.js';
 import { sessionHashOf, spanFactOf, toolResultFactOf } from '../parse/span-facts.js';
-import { COMPACT_TOOL_RESULT, parseToolResultRecord, readToolResult } from '../parse/tool-result.js';
+import { readToolResult } from '../parse/tool-result.js';
+import type { CallIds } from '../parse/transcript-line.js';
 import { callContent, toolOutputContent, type CaptureSwitches } from './content-capture.js';
 
 export class SpanStaging {
@@ -18,17 +19,16 @@ export class SpanStaging {
 
   constructor(private readonly capture: CaptureSwitches | undefined) {}
 
-  /** A record that parsed as a call, with the span fact the parser read (null: read it here). */
-  call(rec: TranscriptRecord, call: ParsedCall, span: SpanFact | null, ctx: TranscriptContext): void {
-    this.spans.push(span ?? spanFactOf(wholeText(rec), call, ctx));
+  /** A record that parsed as a call, with the message ids the parser read. */
+  call(rec: TranscriptRecord, call: ParsedCall, ids: CallIds, ctx: TranscriptContext): void {
+    this.spans.push(spanFactOf(ids, call, ctx));
     if (this.capture && (this.capture.outputMessages || this.capture.toolInputs)) this.content.push(...callContent(rec, call, sessionHashOf(ctx), this.capture));
   }
 
-  /** A compact toolResult record: staged and true; any other record: false. */
+  /** A toolResult record (TranscriptRecord.toolResult): staged and true; any other record: false. */
   toolResult(rec: TranscriptRecord, ctx: TranscriptContext): boolean {
-    if (rec.text === undefined) return false; // compact records are text; lines given as bytes are candidates
-    const r = parseToolResultRecord(rec.text);
-    if (!r) return false;
+    const r = rec.toolResult;
+    if (r === undefined) return false;
     const fact = toolResultFactOf(r, ctx);
     this.tools.push(fact);
     if (this.capture?.toolOutputs && r.outputRaw) this.content.push(toolOutputContent(fact.key, r.outputRaw));
@@ -43,8 +43,8 @@ export class SpanStaging {
     const head = rec.bytes ? rec.bytes.toString('latin1', 0, 320) : (rec.text ?? '').slice(0, 320);
     if (!head.includes('"role":"toolResult"')) return;
     const line = rec.bytes && !rec.full ? rec.bytes : Buffer.from(wholeText(rec));
-    const r = readToolResult(line, 0, line.length);
-    if (r) this.toolResult({ text: JSON.stringify({ type: COMPACT_TOOL_RESULT, ...r }), pos: rec.pos }, ctx);
+    const r = readToolResult(line, 0, line.length, this.capture?.toolOutputs === true);
+    if (r) this.toolResult({ pos: rec.pos, toolResult: r }, ctx);
   }
 
   /** Everything staged, emptied. */

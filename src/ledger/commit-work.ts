@@ -10,14 +10,17 @@
  */
 import type Database from 'better-sqlite3';
 import { boundName, MIN_PLAUSIBLE_TS_MS, plausibleCost, plausibleTimestamp, usageProblem } from '../bounds.js';
-import type { Cursor } from '../model.js';
+import type { Cursor, SpanFact } from '../model.js';
 import { BucketDeltas } from './quarter-buckets.js';
 import type { CallAliasTable } from './call-aliases.js';
 import { addCall, callDimsKey, cloneTotals, emptyTotals } from './totals.js';
 import type { CommitBatch, CommitCall, TotalsRow } from './types.js';
 
 export interface CommitStatements {
+  /** the call with its span fact's columns (NULL without one) */
   insertCall: Database.Statement;
+  /** a span fact for a call already stored without one */
+  fillSpan: Database.Statement;
   upsertTotals: Database.Statement;
   upsertCursor: Database.Statement;
   deleteCursor: Database.Statement;
@@ -54,6 +57,16 @@ export function sanitizeCall(c: CommitCall, notify: CommitBase['notify']): Commi
   return { ...c, provider, model, tsMs, latencyMs };
 }
 
+const NO_SPANS: ReadonlyMap<string, SpanFact> = new Map();
+
+/** A batch's span facts by call identity; the first of copies wins, as the first copy of the call does. */
+export function spanFacts(spans: readonly SpanFact[] | undefined): ReadonlyMap<string, SpanFact> {
+  if (!spans || spans.length === 0) return NO_SPANS;
+  const m = new Map<string, SpanFact>();
+  for (const f of spans) if (!m.has(f.dedupeKey)) m.set(f.dedupeKey, f);
+  return m;
+}
+
 /** The writes of one commit; every method but publish-side getters runs inside the transaction. */
 export class CommitWork {
   readonly deltas = new Map<string, TotalsRow>();
@@ -74,8 +87,11 @@ export class CommitWork {
     this.buckets = new BucketDeltas(stmts.upsertBucket);
   }
 
-  /** Inserts calls[from, to) (deduplicated by identity) and accumulates their totals and buckets. */
-  insertCalls(calls: CommitCall[], from = 0, to = calls.length): void {
+  /**
+   * Inserts calls[from, to) (deduplicated by identity), each with its span fact from
+   * `spans` (spanFacts()), and accumulates their totals and buckets.
+   */
+  insertCalls(calls: CommitCall[], from = 0, to = calls.length, spans: ReadonlyMap<string, SpanFact> = NO_SPANS): void {
     const nowMs = this.base.nowMs;
     for (let i = from; i < to && i < calls.length; i++) {
       const c = sanitizeCall(calls[i], this.base.notify);
@@ -88,6 +104,7 @@ export class CommitWork {
         this.duplicates++;
         continue;
       }
+      const span = spans.get(c.dedupeKey);
       const res = this.stmts.insertCall.run(
         c.dedupeKey,
         c.tsMs,
@@ -108,9 +125,14 @@ export class CommitWork {
         c.errorCategory,
         c.latencyMs,
         c.source,
+        span?.sessionHash ?? null,
+        span?.requestIdHash ?? null,
+        span?.api ?? null,
       );
       if (res.changes === 0) {
         this.duplicates++;
+        // a copy with a span fact completes a call stored without one (e.g. first read from a rollout)
+        if (span) this.stmts.fillSpan.run(span.sessionHash, span.requestIdHash, span.api, c.dedupeKey);
         continue;
       }
       this.inserted++;

@@ -25,7 +25,7 @@ import { CallAliasTable } from './call-aliases.js';
 import { SpanStore } from './spans.js';
 import type { CarriedMarks } from './span-exports.js';
 import { Snapshots } from './snapshots.js';
-import { CommitWork, type CommitStatements } from './commit-work.js';
+import { CommitWork, spanFacts, type CommitStatements } from './commit-work.js';
 import { WriteHealth } from './write-health.js';
 import type { AuthRow, CommitBatch, CommitResult, LedgerOptions, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
@@ -79,8 +79,9 @@ export class Ledger implements CursorReader {
     this.stmts = {
       insertCall: db.prepare(`INSERT OR IGNORE INTO calls
         (dedupe_key, ts_ms, agent, seed_kind, kind, channel, chat_type, provider, model, input, output, cache_read,
-         cache_write, cost_usd, cost_estimated, stop_reason, error_category, latency_ms, source)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+         cache_write, cost_usd, cost_estimated, stop_reason, error_category, latency_ms, source, session_hash, request_id_hash, api)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      fillSpan: db.prepare(`UPDATE calls SET session_hash = ?, request_id_hash = ?, api = ? WHERE dedupe_key = ? AND session_hash IS NULL`),
       upsertTotals: db.prepare(
         `INSERT INTO totals (dims, row_json) VALUES (?, ?) ON CONFLICT (dims) DO UPDATE SET row_json = excluded.row_json`,
       ),
@@ -189,7 +190,7 @@ export class Ledger implements CursorReader {
     const work = this.newWork();
     let publishSnapshots: () => void = () => undefined;
     const run = this.db.transaction(() => {
-      work.insertCalls(batch.calls ?? []);
+      work.insertCalls(batch.calls ?? [], 0, Infinity, spanFacts(batch.spans));
       const steps = work.finishCalls(batch.cursors);
       while (!steps.next().done);
       publishSnapshots = this.finishWork(batch, work);
@@ -217,7 +218,7 @@ export class Ledger implements CursorReader {
     this.stepping = true;
     const work = this.newWork();
     const calls = batch.calls ?? [];
-    const spans = batch.spans ?? [];
+    const spans = spanFacts(batch.spans);
     let publishSnapshots: () => void = () => undefined;
     this.checkpoints.start();
     try {
@@ -225,15 +226,11 @@ export class Ledger implements CursorReader {
         this.db.exec('BEGIN IMMEDIATE');
         for (let i = 0; i < calls.length; i += slice) {
           if (i > 0) await pause();
-          work.insertCalls(calls, i, i + slice);
+          work.insertCalls(calls, i, i + slice, spans);
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        for (let i = 0; i < spans.length; i += slice) {
-          await pause();
-          this.spans.add(spans.slice(i, i + slice));
-        }
-        publishSnapshots = this.finishWork(batch, work, true);
+        publishSnapshots = this.finishWork(batch, work);
         this.db.exec('COMMIT');
         this.checkpoints.afterCommit();
       } catch (err) {
@@ -265,13 +262,10 @@ export class Ledger implements CursorReader {
   }
 
   /** The writes after the calls' own, inside the transaction; returns the snapshots' publisher. */
-  private finishWork(batch: CommitBatch, work: CommitWork, spansInserted = false): () => void {
+  private finishWork(batch: CommitBatch, work: CommitWork): () => void {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
-    if (batch.spans) {
-      if (!spansInserted) this.spans.add(batch.spans);
-      if (work.added.length > 0) this.runs.add(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])));
-    }
+    if (batch.spans && work.added.length > 0) this.runs.add(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])));
     if (batch.toolResults) this.spans.tools.add(batch.toolResults);
     if (batch.content) this.spans.content.add(batch.content);
     return publishSnapshots;

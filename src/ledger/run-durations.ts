@@ -173,18 +173,16 @@ export class RunDurations {
 /**
  * Schema 3 -> 4: the run durations of an existing ledger, built once from its calls
  * that have span facts (one read in session and time order), inside the migration's
- * transaction (schema.ts).
+ * transaction (schema.ts), after the span facts became columns of calls (span-columns.ts).
  */
 export function migrateRunDurations(db: Database.Database, fromVersion: number): void {
   if (fromVersion >= 4) return;
   db.exec(RUN_DDL);
-  const hasSpans = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_spans'`).get();
-  if (!hasSpans) return;
   const runs = new RunDurations(db);
   const rows = db.prepare(`
-    SELECT s.session_hash AS session, c.dedupe_key AS dedupeKey, c.ts_ms AS tsMs, c.latency_ms AS latencyMs, c.stop_reason AS stopReason,
+    SELECT c.session_hash AS session, c.dedupe_key AS dedupeKey, c.ts_ms AS tsMs, c.latency_ms AS latencyMs, c.stop_reason AS stopReason,
            c.agent AS agent, c.channel AS channel, c.provider AS provider, c.model AS model
-    FROM call_spans s JOIN calls c ON c.dedupe_key = s.dedupe_key ORDER BY s.session_hash, c.ts_ms, c.dedupe_key`);
+    FROM calls c WHERE c.session_hash IS NOT NULL ORDER BY c.session_hash, c.ts_ms, c.dedupe_key`);
   let session: string | null = null;
   let batch: CommitCall[] = [];
   const sessions = new Map<string, string>();

@@ -11,17 +11,20 @@ import { privateFile } from './lock.js';
 import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
 import { migrateRunDurations } from './run-durations.js';
 import { migrateSourceNames } from './source-names.js';
+import { migrateSpanColumns } from './span-columns.js';
 
 /**
  * 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts.
  * 3: one vocabulary of source names in calls, buckets and snapshots, see source-names.ts.
  * 4: run durations (run_totals, open_runs), see run-durations.ts.
+ * 5: span facts as columns of calls, tool_results clustered by session, see span-columns.ts.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * The ledger's tables. `calls.seed_kind` holds a call's compatKind (the original
- * exporter's session kind); the column keeps the name existing ledgers have.
+ * exporter's session kind); the column keeps the name existing ledgers have. The
+ * last three columns are the call's span fact (src/ledger/spans.ts; NULL: none).
  */
 const DDL = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,7 +48,10 @@ const DDL = `
     stop_reason TEXT NOT NULL,
     error_category TEXT,
     latency_ms INTEGER,
-    source TEXT NOT NULL
+    source TEXT NOT NULL,
+    session_hash TEXT,
+    request_id_hash TEXT,
+    api TEXT
   );
   CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts_ms);
   CREATE TABLE IF NOT EXISTS totals (dims TEXT PRIMARY KEY, row_json TEXT NOT NULL);
@@ -156,6 +162,7 @@ export function openLedgerFile(file: string, nowMs: number): Database.Database {
       db.transaction(() => {
         migrateBuckets(db!, from);
         migrateSourceNames(db!, from);
+        migrateSpanColumns(db!, from); // before run durations: they are built from the span columns
         migrateRunDurations(db!, from);
         db!.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
       })();

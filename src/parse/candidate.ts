@@ -1,14 +1,14 @@
 /**
- * What the ingest cycle learns from one candidate line: its counting result (a call,
- * an ignored line, a malformed one), the failed run it records (failed-run.ts) and,
- * for a call, its span fact (span-facts.ts).
+ * What the ingest cycle learns from one candidate line: its counting result (a call
+ * with the message ids its span fact is made of, span-facts.ts; an ignored line; a
+ * malformed one) and the failed run it records (failed-run.ts).
  *
  * Two ways to get there, with the same answer:
  * - the fast path (fast-line.ts) for records that carry their raw bytes (JSONL
  *   lines): the line parsed as latin1; any line it is unsure of goes to the full path;
  * - the full path: the decoded text (for stores and archives the line with its
  *   content array cut out where that cut is proven exact, candidateText), JSON.parse,
- *   the counting rules; failed runs and span facts read from that same text.
+ *   the counting rules; failed runs read from that same text.
  *
  * Line kinds: routeLine() sends the parsed document of a line to the recognizer of
  * its kind. Today an assistant message (or any other message) goes to the counting
@@ -16,17 +16,14 @@
  * calls and tool results for traces) is one more case there and one more field of
  * CandidateResult.
  */
-import type { SpanFact, TranscriptContext, TranscriptRecord } from '../model.js';
+import type { TranscriptRecord } from '../model.js';
 import { parseFailedRunLine, type FailedRun } from './failed-run.js';
 import { fastLine } from './fast-line.js';
-import { spanFactOf, spanFactOfLatin1 } from './span-facts.js';
 import { parseRecord, parseTranscriptEntry, type ParseResult } from './transcript-line.js';
 
 export interface CandidateResult {
   result: ParseResult;
   failedRun: FailedRun | null;
-  /** for a call only */
-  span: SpanFact | null;
 }
 
 /** The whole line of a record, decoded (for the rare readers that need all of it: opt-in content, tool results). */
@@ -40,22 +37,17 @@ export function wholeText(rec: TranscriptRecord): string {
 export const candidateCounts = { fast: 0, full: 0 };
 
 /** The one entry point: a record with bytes tries the fast path first; a record with text takes the full path. */
-export function parseCandidate(rec: TranscriptRecord, ctx: TranscriptContext): CandidateResult {
+export function parseCandidate(rec: TranscriptRecord): CandidateResult {
   const b = rec.bytes;
-  if (b === undefined) return fullPath(rec.text ?? '', rec.full, ctx);
+  if (b === undefined) return fullPath(rec.text ?? '', rec.full);
   const f = fastLine(b, 0, b.length);
-  if (f === null) return fullBytes(b, ctx);
+  if (f === null) return fullBytes(b);
   const e = f.entry;
   const type = e !== null && typeof e === 'object' && !Array.isArray(e) ? (e as Record<string, unknown>).type : undefined;
   const result = routeLine(type, e);
-  if (result === 'full') return fullBytes(b, ctx);
-  let span: SpanFact | null = null;
-  if (result.kind === 'call') {
-    span = spanFactOfLatin1(f.latin1, result.call, ctx);
-    if (span === null) return fullBytes(b, ctx);
-  }
+  if (result === 'full') return fullBytes(b);
   candidateCounts.fast++;
-  return { result, failedRun: null, span };
+  return { result, failedRun: null };
 }
 
 /**
@@ -69,13 +61,11 @@ function routeLine(type: unknown, entry: unknown): ParseResult | 'full' {
 }
 
 /** The full path for a line given as bytes: the whole line decoded as UTF-8. */
-function fullBytes(b: Buffer, ctx: TranscriptContext): CandidateResult {
-  return fullPath(b.toString('utf8'), undefined, ctx);
+function fullBytes(b: Buffer): CandidateResult {
+  return fullPath(b.toString('utf8'), undefined);
 }
 
-function fullPath(text: string, full: (() => string) | undefined, ctx: TranscriptContext): CandidateResult {
+function fullPath(text: string, full: (() => string) | undefined): CandidateResult {
   candidateCounts.full++;
-  const failedRun = parseFailedRunLine(text);
-  const result = parseRecord(text, full);
-  return { result, failedRun, span: result.kind === 'call' ? spanFactOf(text, result.call, ctx) : null };
+  return { result: parseRecord(text, full), failedRun: parseFailedRunLine(text) };
 }

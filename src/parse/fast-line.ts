@@ -29,10 +29,9 @@ const ENTRY_MEMBERS = ['type', 'id', 'timestamp', 'usage'];
 const MESSAGE_MEMBERS = ['role', 'provider', 'api', 'model', 'usage', 'stopReason', 'errorMessage', 'errorCode', 'errorType', 'timestamp', 'responseId', 'idempotencyKey'];
 export const READ_MEMBERS: ReadonlyArray<string> = [...ENTRY_MEMBERS.map((k) => k), ...MESSAGE_MEMBERS.map((k) => `message.${k}`)];
 
-/** What fastLine returns: the document parsed from the latin1 text, and that text. */
+/** What fastLine returns: the document parsed from the latin1 text. */
 export interface FastLine {
   entry: unknown;
-  latin1: string;
 }
 
 /** true when v holds no string with a char >= 0x80 (v is a JSON value). */
@@ -66,5 +65,5 @@ export function fastLine(b: Buffer, start: number, end: number): FastLine | null
     const msg = obj(e.message);
     if (msg) for (const k of MESSAGE_MEMBERS) if (!ascii(msg[k])) return null;
   }
-  return { entry, latin1 };
+  return { entry };
 }

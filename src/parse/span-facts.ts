@@ -2,36 +2,21 @@
  * What a trace needs of one model call beyond the counting rules: which session
  * (a hash of the session id, or of the input when the id is unknown) and API it
  * belongs to, and a bounded SHA-256 hash of the provider's response/request id
- * (never the id itself). Read from the same record text the counting parser saw
- * (the content array already cut out), only for lines that parsed as a call.
+ * (never the id itself). Taken from the message members the counting parser read
+ * (CallIds), so a look-alike inside the content (a tool argument named `api`) can
+ * never be taken for the message's own, and nothing is searched or parsed again.
  */
 import crypto from 'node:crypto';
 import { boundName } from '../bounds.js';
 import type { ParsedCall, SpanFact, ToolResultFact, TranscriptContext } from '../model.js';
 import type { ToolResultLine } from './tool-result.js';
+import type { CallIds } from './transcript-line.js';
 
 type HashFn = (algorithm: string, data: string, encoding: 'hex') => string;
 const oneShot: HashFn | undefined = (crypto as unknown as { hash?: HashFn }).hash;
 
 export function hash16(s: string): string {
   return (oneShot ? oneShot('sha256', s, 'hex') : crypto.createHash('sha256').update(s).digest('hex')).slice(0, 16);
-}
-
-/**
- * A top-level-looking `"key":"value"` string member. Inside a JSON string every quote
- * is escaped, so `"key":"` only matches a real member; the value is decoded as JSON.
- * Cheaper than decoding the line a second time (the counting parser already did).
- */
-function stringMember(text: string, key: string): string | null {
-  const i = text.indexOf(`"${key}":"`);
-  if (i === -1) return null;
-  const m = /^"((?:[^"\\]|\\.)*)"/.exec(text.slice(i + key.length + 3, i + key.length + 3 + 1024));
-  if (!m) return null;
-  try {
-    return JSON.parse(m[0]) as string;
-  } catch {
-    return null;
-  }
 }
 
 /** A batch's records share one context object: its session hash is computed once. */
@@ -46,14 +31,13 @@ export function sessionHashOf(ctx: TranscriptContext): string {
   return h;
 }
 
-export function spanFactOf(text: string, call: ParsedCall, ctx: TranscriptContext): SpanFact {
-  const responseId = stringMember(text, 'responseId');
-  const api = stringMember(text, 'api');
+/** The span fact of a call, from the message ids the counting rules read (parseTranscriptEntry). */
+export function spanFactOf(ids: CallIds, call: ParsedCall, ctx: TranscriptContext): SpanFact {
   return {
     dedupeKey: call.dedupeKey,
     sessionHash: sessionHashOf(ctx),
-    requestIdHash: responseId ? hash16(responseId) : null,
-    api: api ? boundName(api) : null,
+    requestIdHash: ids.responseId ? hash16(ids.responseId) : null,
+    api: ids.api ? boundName(ids.api) : null,
   };
 }
 
@@ -70,43 +54,5 @@ export function toolResultFactOf(r: ToolResultLine, ctx: TranscriptContext): Too
     tsMs: r.tsMs,
     toolName: r.toolName,
     isError: r.isError,
-  };
-}
-
-const MEMBER_WINDOW = 1024;
-
-/**
- * stringMember over a line in its latin1 form (one char per byte, see
- * fast-line.ts); undefined when it cannot be sure to give what stringMember gives
- * on the decoded line: the value (or the window searched) holds non-ASCII bytes,
- * whose characters are not one per byte there. The member pattern is ASCII, so its
- * first occurrence is the same in both forms.
- */
-function latin1Member(s: string, key: string): string | null | undefined {
-  const i = s.indexOf(`"${key}":"`);
-  if (i === -1) return null;
-  const open = i + key.length + 3;
-  const m = /^"((?:[^"\\]|\\.)*)"/.exec(s.slice(open, open + MEMBER_WINDOW));
-  const seen = m ? m[0] : s.slice(open, open + MEMBER_WINDOW);
-  for (let k = 0; k < seen.length; k++) if (seen.charCodeAt(k) >= 0x80) return undefined;
-  if (!m) return null;
-  try {
-    return JSON.parse(m[0]) as string;
-  } catch {
-    return null;
-  }
-}
-
-/** spanFactOf for a line in its latin1 form; null when the caller must decode the line and use spanFactOf. */
-export function spanFactOfLatin1(latin1: string, call: ParsedCall, ctx: TranscriptContext): SpanFact | null {
-  const responseId = latin1Member(latin1, 'responseId');
-  if (responseId === undefined) return null;
-  const api = latin1Member(latin1, 'api');
-  if (api === undefined) return null;
-  return {
-    dedupeKey: call.dedupeKey,
-    sessionHash: sessionHashOf(ctx),
-    requestIdHash: responseId ? hash16(responseId) : null,
-    api: api ? boundName(api) : null,
   };
 }

@@ -9,10 +9,11 @@
  * so a look-alike `"isError":` inside the output cannot change the result.
  *
  * Sources call isToolResultLine() on lines their model-call filter did not pick,
- * and push toolResultRecord()'s compact record; the ingest cycle reads it back with
- * parseToolResultRecord().
+ * and push toolResultRecord()'s record, which carries the read fields
+ * (TranscriptRecord.toolResult) and no text: nothing is serialised or parsed again.
+ * The output prefix is copied only when content capture asks for it.
  */
-import type { TranscriptRecord } from '../model.js';
+import type { ToolResultRead, TranscriptRecord } from '../model.js';
 import { boundName } from '../bounds.js';
 
 const ROLE = Buffer.from('"role":"toolResult"');
@@ -25,9 +26,6 @@ const HEAD_BYTES = 320;
 export const OUTPUT_HEAD_CHARS = 1024;
 /** Bytes of the output's JSON string body kept undecoded in the compact record. */
 const OUTPUT_RAW_BYTES = 1536;
-const COMPACT_TYPE = 'clawmeter.toolResult';
-/** The `type` of a compact tool-result record's text. */
-export const COMPACT_TOOL_RESULT = COMPACT_TYPE;
 /** Lines up to this size are parsed whole (measured: cheaper than the head and tail parses). */
 const WHOLE_BELOW = 2048;
 
@@ -36,14 +34,7 @@ export function isToolResultLine(buf: Buffer, start: number, end: number): boole
   return end - start > ROLE.length && buf.subarray(start, Math.min(end, start + HEAD_BYTES)).indexOf(ROLE) !== -1;
 }
 
-export interface ToolResultLine {
-  toolCallId: string | null;
-  toolName: string;
-  tsMs: number;
-  isError: boolean;
-  /** a prefix of the first text block's JSON string body, still escaped ('' when none): see toolOutputText() */
-  outputRaw: string;
-}
+export type ToolResultLine = ToolResultRead;
 
 function entryTime(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
@@ -79,7 +70,7 @@ function rawOutput(line: Buffer, ci: number, until: number): string {
 }
 
 /** The whole line parsed (small lines, and the fallback when the head and tail proofs do not hold). */
-function wholeLine(line: Buffer, ci: number): ToolResultLine | null {
+function wholeLine(line: Buffer, ci: number, keep: boolean): ToolResultLine | null {
   let entry: Msg | null;
   try {
     entry = asMsg(JSON.parse(line.toString('utf8')));
@@ -88,7 +79,7 @@ function wholeLine(line: Buffer, ci: number): ToolResultLine | null {
   }
   const m = asMsg(entry?.message);
   if (!entry || !m) return null;
-  return fields(entry.timestamp, m, m, rawOutput(line, ci, line.length));
+  return fields(entry.timestamp, m, m, keep ? rawOutput(line, ci, line.length) : '');
 }
 
 /**
@@ -100,26 +91,26 @@ function wholeLine(line: Buffer, ci: number): ToolResultLine | null {
  * `{`, so a look-alike member inside the output cannot be taken for the message's
  * own (inside a JSON string every quote is escaped, so the keys found are real
  * members, and the closing braces pin their depth). When a proof fails the whole
- * line is parsed once.
+ * line is parsed once. The output prefix is read only when `keepOutput`.
  */
-export function readToolResult(buf: Buffer, start: number, end: number): ToolResultLine | null {
+export function readToolResult(buf: Buffer, start: number, end: number, keepOutput = false): ToolResultLine | null {
   let line = buf.subarray(start, end);
   while (line.length > 0 && (line[line.length - 1] === 0x0d || line[line.length - 1] === 0x20)) line = line.subarray(0, line.length - 1);
   const role = line.subarray(0, HEAD_BYTES).indexOf(ROLE);
   const ci = role === -1 ? -1 : line.indexOf(CONTENT_KEY, role);
-  if (line.length <= WHOLE_BELOW) return wholeLine(line, ci); // small: one parse is cheaper than two proofs
+  if (line.length <= WHOLE_BELOW) return wholeLine(line, ci, keepOutput); // small: one parse is cheaper than two proofs
   const ti = line.lastIndexOf(IS_ERROR_KEY);
-  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line, ci);
+  if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line, ci, keepOutput);
   let head: Msg | null;
   let tail: Msg | null;
   try {
     const entry = asMsg(JSON.parse(line.toString('utf8', 0, ci) + '"content":[]}}'));
     head = asMsg(entry?.message);
     tail = asMsg(JSON.parse('{' + line.toString('utf8', ti, line.length - 1)));
-    if (!entry || !head || !tail) return wholeLine(line, ci);
-    return fields(entry.timestamp, head, tail, rawOutput(line, ci, ti));
+    if (!entry || !head || !tail) return wholeLine(line, ci, keepOutput);
+    return fields(entry.timestamp, head, tail, keepOutput ? rawOutput(line, ci, ti) : '');
   } catch {
-    return wholeLine(line, ci);
+    return wholeLine(line, ci, keepOutput);
   }
 }
 
@@ -143,29 +134,18 @@ export function toolOutputText(raw: string): string {
   return '';
 }
 
-/** The compact record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
+/** The record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
 export function toolResultRecordOf(
   f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean; outputHead: unknown },
   pos: number,
 ): TranscriptRecord | null {
   const head = typeof f.outputHead === 'string' ? JSON.stringify(f.outputHead.slice(0, OUTPUT_HEAD_CHARS)).slice(1, -1) : '';
   const r = fields(f.entryTs, { role: 'toolResult', toolCallId: f.toolCallId, toolName: f.toolName }, { isError: f.isError, timestamp: f.messageTs }, head);
-  return r ? { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos } : null;
+  return r ? { pos, toolResult: r } : null;
 }
 
-/** The compact record a source pushes for a toolResult line (null when it is not one). */
-export function toolResultRecord(buf: Buffer, start: number, end: number, pos: number): TranscriptRecord | null {
-  const r = readToolResult(buf, start, end);
-  return r ? { text: JSON.stringify({ type: COMPACT_TYPE, ...r }), pos } : null;
-}
-
-/** The tool result of a compact record (toolResultRecord), or null for any other record. */
-export function parseToolResultRecord(text: string): ToolResultLine | null {
-  if (!text.startsWith(`{"type":"${COMPACT_TYPE}"`)) return null;
-  try {
-    const r = JSON.parse(text) as ToolResultLine & { type: string };
-    return { toolCallId: r.toolCallId, toolName: r.toolName, tsMs: r.tsMs, isError: r.isError, outputRaw: r.outputRaw };
-  } catch {
-    return null;
-  }
+/** The record a source pushes for a toolResult line (null when it is not one); the output prefix only when `keepOutput`. */
+export function toolResultRecord(buf: Buffer, start: number, end: number, pos: number, keepOutput = false): TranscriptRecord | null {
+  const r = readToolResult(buf, start, end, keepOutput);
+  return r ? { pos, toolResult: r } : null;
 }

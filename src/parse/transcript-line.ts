@@ -20,8 +20,16 @@ import { codexUsageAlias } from './codex-alias.js';
 import { jsonValueEnd } from './json-span.js';
 import { readUsage } from './usage.js';
 
+/** The message's own ids a call's span fact is made of (span-facts.ts); read by the counting rules, never stored raw. */
+export interface CallIds {
+  /** `message.responseId` (a non-empty string), else null */
+  responseId: string | null;
+  /** `message.api` (a non-empty string), else null */
+  api: string | null;
+}
+
 export type ParseResult =
-  | { kind: 'call'; call: ParsedCall }
+  | { kind: 'call'; call: ParsedCall; ids: CallIds }
   /** A line that is valid but not a model call (user row, header, synthetic assistant row...). */
   | { kind: 'ignored'; why: 'not_message' | 'not_assistant' | 'synthetic' }
   | { kind: 'malformed'; why: 'malformed_json' | 'not_an_object' | 'implausible_usage' };
@@ -255,6 +263,6 @@ export function parseTranscriptEntry(entry: unknown): ParseResult {
   };
   // A mirror row also pairs with the last call of a turnless (old) rollout, by usage.
   if (mirror) call.alias = codexUsageAlias(mirror[0], call, 'mirror');
-  return { kind: 'call', call };
+  return { kind: 'call', call, ids: { responseId, api: api || null } };
 }
 

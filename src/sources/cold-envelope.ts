@@ -60,8 +60,8 @@ export function coldArchiveLines(data: Buffer, where: string, maxLine: number, c
         const pos = typeof row.seq === 'number' ? row.seq : lines;
         if (row.event_json.includes('"assistant"') || row.event_json.includes(FAILED_RUN_MARKER)) records.push({ text: row.event_json, pos });
         else if (row.event_json.slice(0, 320).includes('"role":"toolResult"')) {
-          const b = Buffer.from(row.event_json); // tool spans: a compact record (src/parse/tool-result.ts)
-          const r = toolResultRecord(b, 0, b.length, pos);
+          const b = Buffer.from(row.event_json); // tool spans: the fields only (src/parse/tool-result.ts)
+          const r = toolResultRecord(b, 0, b.length, pos, ctx.toolOutputs);
           if (r) records.push(r);
         }
       } else if (o && !isHeader) {

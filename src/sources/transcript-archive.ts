@@ -239,7 +239,7 @@ export function scanLines(
       const pos = lineNo + lines;
       records.push(c.cut ? { text: c.text, pos, full: () => data.toString('utf8', s, e) } : { text: c.text, pos });
     } else if (nl > start && isToolResultLine(data, start, nl)) {
-      const r = toolResultRecord(data, start, nl, lineNo + lines); // tool spans: a compact record, the output not decoded
+      const r = toolResultRecord(data, start, nl, lineNo + lines, ctx.toolOutputs); // tool spans: the fields only, the output not decoded unless asked for
       if (r) records.push(r);
     }
     start = nl + 1;

@@ -287,7 +287,7 @@ export class TranscriptFilesSource implements Source {
             // buffer, which lineBlocks reuses) and read by the parser's fast path.
             records.push({ bytes: Buffer.from(slice), pos: lineNo });
           } else if (isToolResultLine(view, lineStart, nl)) {
-            const r = toolResultRecord(view, lineStart, nl, lineNo); // tool spans: a compact record, the output not decoded
+            const r = toolResultRecord(view, lineStart, nl, lineNo, ctx.toolOutputs); // tool spans: the fields only, the output not decoded unless asked for
             if (r) records.push(r);
           }
         }
