@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { lineBlocks } from '../src/sources/tail.js';
 import { Ledger } from '../src/ledger/ledger.js';
-import type { CommitCall } from '../src/ledger/types.js';
+import type { CommitBatch, CommitCall } from '../src/ledger/types.js';
 import { tmpDir, ledgerCall } from './helpers.js';
 
 async function readLines(file: string, maxLine: number, final: boolean): Promise<{ lines: string[]; tooLong: number; skipped: number; partial: number }> {
@@ -129,5 +129,49 @@ test('no other commit may start while a stepped commit is open', async () => {
     assert.equal(ledger.callCount(), 20);
   } finally {
     ledger.close();
+  }
+});
+
+test('a stepped commit also pauses between slices of run durations and tool results, and stores what one commit() stores', async () => {
+  // 1,200 calls in 60 sessions (15 sessions end every run; 45 leave one waiting for tool results) and 900 tool results
+  const sessionOf = (i: number) => `s${String(i % 60).padStart(15, '0')}`;
+  const calls = Array.from({ length: 1_200 }, (_, i) => ledgerCall(i, { stopReason: i % 4 === 3 ? 'stop' : 'toolUse', latencyMs: 800 }));
+  const spans = calls.map((c, i) => ({ dedupeKey: c.dedupeKey, sessionHash: sessionOf(i), requestIdHash: null, api: 'openai-responses' }));
+  const toolResults = Array.from({ length: 900 }, (_, i) => ({ key: `t${i}`, sessionHash: sessionOf(i), tsMs: calls[i].tsMs + 500, toolName: 'exec', isError: i % 7 === 0 }));
+  const batch = () => ({ calls, spans, toolResults, cursors: [['file:z', { offset: 3 }]] as Array<[string, { offset: number }]> });
+  const contents = (l: Ledger) => {
+    const db = l['db'] as import('better-sqlite3').Database;
+    return {
+      calls: db.prepare(`SELECT dedupe_key, session_hash, api FROM calls ORDER BY id`).all(),
+      tools: db.prepare(`SELECT * FROM tool_results ORDER BY session_hash, key`).all(),
+      runs: db.prepare(`SELECT * FROM run_totals ORDER BY dims`).all(),
+      open: db.prepare(`SELECT * FROM open_runs ORDER BY session_hash`).all(),
+      published: l.runDurations(),
+    };
+  };
+  const once = Ledger.open(tmpDir());
+  const stepped = Ledger.open(tmpDir());
+  const plain = Ledger.open(tmpDir());
+  const steppedCommit = async (l: Ledger, b: CommitBatch) => {
+    let pauses = 0;
+    await l.commitInSteps(b, async () => {
+      pauses++;
+      await new Promise((r) => setImmediate(r));
+    }, 500);
+    return pauses;
+  };
+  try {
+    once.commit(batch());
+    const withFacts = await steppedCommit(stepped, batch());
+    const callsOnly = await steppedCommit(plain, { calls, cursors: batch().cursors });
+    // runs: 1,200 calls' sessions in slices of 500 (2 pauses); tools: 900 in slices of 500 (2 pauses)
+    assert.equal(withFacts - callsOnly, 4, `${withFacts} pauses with span facts and tool results, ${callsOnly} without`);
+    const a = contents(once);
+    assert.ok(a.tools.length === 900 && a.runs.length > 0 && a.open.length === 45, `${a.tools.length} tools, ${a.runs.length} run rows, ${a.open.length} open runs`);
+    assert.deepEqual(contents(stepped), a);
+  } finally {
+    once.close();
+    stepped.close();
+    plain.close();
   }
 });

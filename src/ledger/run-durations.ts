@@ -120,6 +120,12 @@ export class RunDurations {
 
   /** Inside the commit transaction: the inserted calls (with their sessions) advance their sessions' runs. */
   add(calls: readonly CommitCall[], sessionOf: ReadonlyMap<string, string>): void {
+    const steps = this.addSteps(calls, sessionOf, Infinity);
+    while (!steps.next().done);
+  }
+
+  /** add() in steps: yields after each `slice` calls' sessions (a stepped commit lets the event loop in there). */
+  *addSteps(calls: readonly CommitCall[], sessionOf: ReadonlyMap<string, string>, slice: number): Generator<void> {
     const bySession = new Map<string, CommitCall[]>();
     for (const c of calls) {
       const s = sessionOf.get(c.dedupeKey);
@@ -128,7 +134,13 @@ export class RunDurations {
       if (!l) bySession.set(s, (l = []));
       l.push(c);
     }
+    let done = 0;
     for (const [session, list] of bySession) {
+      if (done >= slice) {
+        yield;
+        done = 0;
+      }
+      done += list.length;
       list.sort((a, b) => a.tsMs - b.tsMs || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
       const before = this.stagedOpen.has(session) ? this.stagedOpen.get(session)! : (this.openMap.get(session) ?? null);
       const open = advanceRuns(before && { ...before, last: { ...before.last } }, list, (last, ms) => {

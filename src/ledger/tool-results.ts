@@ -30,9 +30,12 @@ export class ToolResults {
       WHERE session_hash = ? AND ts_ms > ? AND ts_ms <= ? ORDER BY ts_ms, key`);
   }
 
-  /** Inside the commit transaction. */
-  add(rows: readonly ToolResultFact[]): void {
-    for (const r of rows) this.insert.run(r.sessionHash, r.key, Math.round(r.tsMs), r.toolName, r.isError ? 1 : 0);
+  /** Inside the commit transaction: rows[from, to). */
+  add(rows: readonly ToolResultFact[], from = 0, to = rows.length): void {
+    for (let i = from; i < to && i < rows.length; i++) {
+      const r = rows[i];
+      this.insert.run(r.sessionHash, r.key, Math.round(r.tsMs), r.toolName, r.isError ? 1 : 0);
+    }
   }
 
   /** One session's results with a time in (afterMs, untilMs], in time order. */
