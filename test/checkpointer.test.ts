@@ -13,6 +13,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Ledger, LEDGER_FILE } from '../src/ledger/ledger.js';
+import { pendingFrames } from '../src/ledger/checkpointer.js';
 import type { CommitCall } from '../src/ledger/types.js';
 import { tmpDir, ledgerCall } from './helpers.js';
 
@@ -60,6 +61,35 @@ test('after a stepped commit the checkpoints run on their own thread; the WAL st
   } finally {
     again.close();
   }
+});
+
+test('a checkpoint is asked for by the frames waiting in the WAL, not by its size: small commits after a backfill ask for none', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LEDGER_FILE);
+  const ledger = Ledger.open(dir);
+  let n = 0;
+  try {
+    // 60,000 calls: over 1,000 WAL frames (4 MiB) in one commit
+    await ledger.commitInSteps({ calls: Array.from({ length: 60_000 }, () => call(n++)) }, pause, 1_000);
+    await ledger.checkpoints.whenIdle();
+    const asked = ledger.checkpoints.requests;
+    assert.ok(asked >= 1, 'the backfill asked for a checkpoint');
+    assert.ok(fs.statSync(`${file}-wal`).size >= 4 * 1024 * 1024, 'the WAL file stays large (SQLite reuses it without shrinking it)');
+    assert.equal(pendingFrames(file), 0, 'everything was copied');
+    // 20 small commits: a few frames each, far below the threshold; the old size test asked 20 times
+    for (let i = 0; i < 20; i++) ledger.commit({ calls: [call(n++)] });
+    const waiting = pendingFrames(file)!;
+    assert.ok(waiting > 0 && waiting < 1000, `${waiting} frames waiting`);
+    assert.equal(ledger.checkpoints.requests, asked, 'no checkpoint asked for');
+    // a large commit asks again
+    await ledger.commitInSteps({ calls: Array.from({ length: 60_000 }, () => call(n++)) }, pause, 1_000);
+    await ledger.checkpoints.whenIdle();
+    assert.ok(ledger.checkpoints.requests > asked);
+    assert.equal(pendingFrames(file), 0);
+  } finally {
+    ledger.close();
+  }
+  assert.equal(pendingFrames(path.join(dir, 'missing.sqlite')), null, 'no -shm file: unknown (the WAL size is used)');
 });
 
 test('a process whose ledger started the checkpoint thread exits on its own, with or without close()', () => {

@@ -5,9 +5,13 @@
  *
  * Once started (by the first stepped commit: a backfill), the writer's connection
  * stops checkpointing itself (`wal_autocheckpoint = 0`) and, after each commit
- * that left the WAL above CHECKPOINT_BYTES, asks the checkpoint thread
- * (checkpoint-worker.ts) for a PASSIVE checkpoint. One request is in flight at a
- * time; requests meanwhile are coalesced. Crash safety is SQLite's own: a
+ * that left more than CHECKPOINT_FRAMES not yet copied into the main file, asks the
+ * checkpoint thread (checkpoint-worker.ts) for a PASSIVE checkpoint. One request is
+ * in flight at a time; requests meanwhile are coalesced. The frames waiting are read
+ * from the wal-index header in the `-shm` file (mxFrame - nBackfill, the layout
+ * sqlite.org/walformat.html documents): the WAL file's size says nothing once it has
+ * grown, because SQLite reuses it from the start without shrinking it. Without a
+ * readable `-shm` (another VFS or locking mode) the WAL size is the signal. Crash safety is SQLite's own: a
  * checkpoint only copies committed frames, and a kill at any moment leaves a WAL
  * that the next open replays.
  *
@@ -17,12 +21,35 @@
  * fails, the writer goes back to checkpointing itself.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
 /** SQLite's default auto-checkpoint threshold: 1,000 pages of 4 KiB. */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 const AUTO_CHECKPOINT_PAGES = 1000;
+const CHECKPOINT_FRAMES = AUTO_CHECKPOINT_PAGES;
+/** wal-index header (walformat.html): mxFrame at byte 16 of the first copy, nBackfill at 96 (checkpoint info); native byte order. */
+const MX_FRAME_AT = 16;
+const N_BACKFILL_AT = 96;
+
+/** Frames in the WAL not yet copied into the main file, from the `-shm` file; null when it cannot be read. */
+export function pendingFrames(file: string): number | null {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(`${file}-shm`, 'r');
+    const head = Buffer.alloc(N_BACKFILL_AT + 4);
+    if (fs.readSync(fd, head, 0, head.length, 0) < head.length) return null;
+    const le = os.endianness() === 'LE';
+    const mx = le ? head.readUInt32LE(MX_FRAME_AT) : head.readUInt32BE(MX_FRAME_AT);
+    const backfilled = le ? head.readUInt32LE(N_BACKFILL_AT) : head.readUInt32BE(N_BACKFILL_AT);
+    return mx >= backfilled ? mx - backfilled : mx; // nBackfill > mxFrame: the WAL restarted since
+  } catch {
+    return null;
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
 const CLOSE_WAIT_MS = 5000;
 
 export class Checkpointer {
@@ -83,9 +110,17 @@ export class Checkpointer {
     this.db.pragma('wal_autocheckpoint = 0');
   }
 
-  /** After a commit: a checkpoint if the WAL is large (coalesced while one runs). */
+  /** Checkpoints asked of the thread (not counting requests coalesced into one in flight). */
+  requests = 0;
+
+  /** After a commit: a checkpoint if many frames wait to be copied (coalesced while one runs). */
   afterCommit(): void {
     if (!this.worker) return;
+    const pending = pendingFrames(this.file);
+    if (pending !== null) {
+      if (pending >= CHECKPOINT_FRAMES) this.request();
+      return;
+    }
     let size = 0;
     try {
       size = fs.statSync(`${this.file}-wal`).size;
@@ -102,6 +137,7 @@ export class Checkpointer {
       return;
     }
     this.busy = true;
+    this.requests++;
     this.worker.postMessage('checkpoint');
   }
 

@@ -94,23 +94,54 @@ function wholeLine(line: Buffer, ci: number, keep: boolean): ToolResultLine | nu
  * line is parsed once. The output prefix is read only when `keepOutput`.
  */
 export function readToolResult(buf: Buffer, start: number, end: number, keepOutput = false): ToolResultLine | null {
-  let line = buf.subarray(start, end);
-  while (line.length > 0 && (line[line.length - 1] === 0x0d || line[line.length - 1] === 0x20)) line = line.subarray(0, line.length - 1);
-  const role = line.subarray(0, HEAD_BYTES).indexOf(ROLE);
-  const ci = role === -1 ? -1 : line.indexOf(CONTENT_KEY, role);
+  const line = trimEnd(buf.subarray(start, end));
+  const ci = contentAt(line);
   if (line.length <= WHOLE_BELOW) return wholeLine(line, ci, keepOutput); // small: one parse is cheaper than two proofs
   const ti = line.lastIndexOf(IS_ERROR_KEY);
   if (ci === -1 || ti < ci || line[line.length - 1] !== 0x7d) return wholeLine(line, ci, keepOutput);
-  let head: Msg | null;
-  let tail: Msg | null;
+  const r = proven(line, ci, line, ti);
+  return r === 'unsure' ? wholeLine(line, ci, keepOutput) : fields(r.entry.timestamp, r.head, r.tail, keepOutput ? rawOutput(line, ci, ti) : '');
+}
+
+/**
+ * readToolResult() for a reader that holds only the two ends of a long line, the
+ * bytes [0, head.length) and [total - tail.length, total) (the SQLite store fetches
+ * just those): the same answer, or 'whole' when it would need any byte in between
+ * (the line is short, `"content":` is not in the head, no `"isError":` in the tail,
+ * or a proof fails), and the caller reads the whole line.
+ */
+export function readToolResultEnds(head: Buffer, tail: Buffer, total: number): ToolResultLine | null | 'whole' {
+  if (head.length + tail.length >= total) return 'whole';
+  const t = trimEnd(tail);
+  if (t.length === 0 || total - (tail.length - t.length) <= WHOLE_BELOW) return 'whole';
+  const ci = contentAt(head);
+  const ti = t.lastIndexOf(IS_ERROR_KEY);
+  if (ci === -1 || ti === -1 || t[t.length - 1] !== 0x7d) return 'whole';
+  const r = proven(head, ci, t, ti);
+  return r === 'unsure' ? 'whole' : fields(r.entry.timestamp, r.head, r.tail, '');
+}
+
+function trimEnd(line: Buffer): Buffer {
+  let n = line.length;
+  while (n > 0 && (line[n - 1] === 0x0d || line[n - 1] === 0x20)) n--;
+  return n === line.length ? line : line.subarray(0, n);
+}
+
+/** Where `"content":` starts after the role member in the line's head (-1: not a toolResult head). */
+function contentAt(head: Buffer): number {
+  const role = head.subarray(0, HEAD_BYTES).indexOf(ROLE);
+  return role === -1 ? -1 : head.indexOf(CONTENT_KEY, role);
+}
+
+/** The two proofs: `head[0, ci)` a prefix of the entry and its message, `tail[ti, end - 1)` a suffix of the message. */
+function proven(head: Buffer, ci: number, tail: Buffer, ti: number): { entry: Msg; head: Msg; tail: Msg } | 'unsure' {
   try {
-    const entry = asMsg(JSON.parse(line.toString('utf8', 0, ci) + '"content":[]}}'));
-    head = asMsg(entry?.message);
-    tail = asMsg(JSON.parse('{' + line.toString('utf8', ti, line.length - 1)));
-    if (!entry || !head || !tail) return wholeLine(line, ci, keepOutput);
-    return fields(entry.timestamp, head, tail, keepOutput ? rawOutput(line, ci, ti) : '');
+    const entry = asMsg(JSON.parse(head.toString('utf8', 0, ci) + '"content":[]}}'));
+    const h = asMsg(entry?.message);
+    const t = asMsg(JSON.parse('{' + tail.toString('utf8', ti, tail.length - 1)));
+    return entry && h && t ? { entry, head: h, tail: t } : 'unsure';
   } catch {
-    return wholeLine(line, ci, keepOutput);
+    return 'unsure';
   }
 }
 

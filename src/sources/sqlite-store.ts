@@ -38,7 +38,7 @@ import { probeSchema, type StoreSchema } from './sqlite/schema.js';
 import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
 import { readStoreArchives } from './sqlite/archives.js';
 import { fileSignature, hashOf, sessionCursorPrefix, storeCursorKey, type SessionCursor, type StoreCursor } from './sqlite/cursors.js';
-import { deletionSignals, readStatement, sessionKeyStatement, storeToolResults, sweepSessions } from './sqlite/queries.js';
+import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions, toolResultOfRow } from './sqlite/queries.js';
 export { sessionCursorPrefix, storeCursorKey } from './sqlite/cursors.js';
 
 /** Where OpenClaw keeps an agent's store, relative to `agents/<agent>/`. */
@@ -231,7 +231,7 @@ export class SqliteStoreSource implements Source {
     const genOf = hasGen ? db.prepare(`SELECT generation FROM transcript_rewrite_watermarks WHERE session_id = ?`).pluck() : null;
     const maxSeqOf = db.prepare(`SELECT max(seq) FROM transcript_events WHERE session_id = ?`).pluck();
     const keyOf = sessionKeyStatement(db, schema);
-    const read = readStatement(db, schema);
+    const read = readStatement(db, schema, ctx.toolOutputs === true);
 
     // Which sessions to look at, with their current max(seq) and rewrite generation.
     const candidates: Array<{ sid: string; maxSeq: number; gen: string | null | undefined }> = [];
@@ -290,23 +290,16 @@ export class SqliteStoreSource implements Source {
     const file = this.file();
     const ckey = sessionCursorPrefix(file) + sid;
     const where = `${file}#${sid}`;
-    const context: TranscriptContext = {
-      stateDir: this.agent.stateDir,
-      agent: this.agent.agent,
-      sessionId: sid,
-      sessionKey,
-      source: SOURCE.sqlite,
-      where,
-    };
+    const context: TranscriptContext = { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: sid, sessionKey, source: SOURCE.sqlite, where };
     let limit = 256;
     let seq = from;
     let records: TranscriptRecord[] = [];
     let bytes = 0;
     let lines = 0;
     for (;;) {
-      const rows = stmt.all(sid, seq, limit) as Array<[number, Buffer | null, Buffer | null, number | null, number, number | null, number]>;
+      const rows = stmt.all(sid, seq, limit) as Array<[number, Buffer | null, Buffer | null, number | null, number, number | null, number, Buffer | null, Buffer | null, string | null]>;
       let chunkBytes = 0;
-      for (const [s, plainCandidate, z, octets, ruledOut, zbytes, plain] of rows) {
+      for (const [s, plainCandidate, z, octets, ruledOut, zbytes, plain, head, tail, nav] of rows) {
         seq = s;
         lines++;
         let event: Buffer | null = null;
@@ -315,8 +308,10 @@ export class SqliteStoreSource implements Source {
           n = octets ?? 0;
           event = plainCandidate;
         } else if (ruledOut) {
-          // Not an assistant message (see readStatement): not decompressed, cannot be a call.
+          // Not an assistant message (see readStatement): not decompressed, cannot be a call; maybe a tool result.
           chunkBytes += zbytes ?? 0;
+          const t = toolResultOfRow(stmt, sid, s, 0, { head: null, tail: null, nav }, false);
+          if (t) records.push(t);
           continue;
         } else if (z !== null) {
           try {
@@ -336,9 +331,11 @@ export class SqliteStoreSource implements Source {
           const ev = event;
           const c = candidateText(ev, 0, ev.length);
           records.push(c.cut ? { text: c.text, pos: s, full: () => ev.toString('utf8') } : { text: c.text, pos: s });
+        } else {
+          const t = toolResultOfRow(stmt, sid, s, n, { head, tail, nav: null }, ctx.toolOutputs === true); // tool spans (sqlite/tool-results.ts)
+          if (t) records.push(t);
         }
       }
-      if (rows.length > 0) records.push(...storeToolResults(stmt, sid, rows[0][0], seq)); // tool spans: read by SQLite (sqlite/tool-results.ts)
       bytes += chunkBytes;
       const done = rows.length < limit;
       if (rows.length > 0) {
@@ -386,14 +383,7 @@ export class SqliteStoreSource implements Source {
   }
 
   private emptyBatch(cursors: Array<[string, Cursor | null]>, where: string): SourceBatch {
-    return {
-      kind: 'transcript',
-      context: { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: SOURCE.sqlite, where },
-      records: [],
-      cursors,
-      bytesRead: 0,
-      linesRead: 0,
-      filesRead: 0,
-    };
+    const context = { stateDir: this.agent.stateDir, agent: this.agent.agent, sessionId: null, sessionKey: null, source: SOURCE.sqlite, where };
+    return { kind: 'transcript', context, records: [], cursors, bytesRead: 0, linesRead: 0, filesRead: 0 };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { quoteIdent, type StoreSchema } from './schema.js';
+import { toolCells } from './tool-results.js';
 
 /**
  * Every session id in transcript_events with its max(seq): a skip-scan over the
@@ -40,10 +41,14 @@ export function* sweepSessions(db: Database.Database): Iterable<[string, number]
   }
 }
 
-export { storeToolResults } from './tool-results.js';
+export { toolResultOfRow } from './tool-results.js';
 
-/** Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS. */
-export function readStatement(db: Database.Database, schema: StoreSchema): Database.Statement {
+/**
+ * Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS.
+ * Cells: seq, candidate bytes, zstd blob, octets, ruled out, decoded size, plain, and
+ * the three tool-result cells (tool-results.ts).
+ */
+export function readStatement(db: Database.Database, schema: StoreSchema, keepToolOutput = false): Database.Statement {
   const cols = schema.events!.columns;
   // Compressed rows whose navigation projection (OpenClaw's summary of the same event: entry
   // type and message role) shows they are not an assistant message: their blob is not even
@@ -66,9 +71,11 @@ export function readStatement(db: Database.Database, schema: StoreSchema): Datab
   // fetched, as bytes, so the parser's content cut happens before any decoding; the
   // others are only measured (octet_length: their size in bytes without copying them
   // into a blob, about 15 % of the query's time on the bench store).
+  const candidate = `instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"'`;
+  const tools = toolCells(Boolean(schema.eventZstd && cols.has('navigation_json')), keepToolOutput);
   const sql =
-    `SELECT seq, CASE WHEN instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"' THEN CAST(event_json AS BLOB) END, ${z}, ` +
-    `octet_length(event_json), ${ruledOut}, ${zbytes}, event_json IS NOT NULL ` +
+    `SELECT seq, CASE WHEN ${candidate} THEN CAST(event_json AS BLOB) END, ${z}, ` +
+    `octet_length(event_json), ${ruledOut}, ${zbytes}, event_json IS NOT NULL, ${tools} ` +
     `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
   return db.prepare(sql).raw();
 }

@@ -1,46 +1,79 @@
 /**
- * Tool results from the SQLite store for `openclaw.tool.execution` spans, read by
- * SQLite itself so the tool output (often the largest rows) never reaches
- * JavaScript: plain rows (`event_json`) through json_extract, compressed rows
- * (`event_zstd`) from OpenClaw's navigation projection, whose `model` entry carries
- * the tool call id, tool name, isError and time without the output (checked on a
- * real 2026.9.6 store), so they are never decompressed. One indexed range read per
- * chunk of rows the main read statement (queries.ts) already went through.
+ * Tool results from the SQLite store for `openclaw.tool.execution` spans, taken in
+ * the same pass as the calls: three more cells of the main read statement
+ * (queries.ts), so the output of a tool (often the largest rows) never reaches
+ * JavaScript and no row is read twice.
+ *   - plain rows (`event_json`) whose head names the toolResult role: a short row
+ *     whole, a long one as its two ends (the first HEAD_BYTES and last TAIL_BYTES,
+ *     byte slices of the value), which the recognizer for JSONL lines proves
+ *     (readToolResultEnds, src/parse/tool-result.ts); a row whose proofs need a byte
+ *     in between is fetched whole once. With content capture (toolOutputs) rows are
+ *     read whole, for the output prefix;
+ *   - compressed rows (`event_zstd`): OpenClaw's navigation projection, whose `model`
+ *     entry carries the tool call id, tool name, isError and time without the output
+ *     (checked on a real 2026.9.6 store), so they are never decompressed.
+ * (Before, a second query per chunk re-read every row of the range and parsed the
+ * tool-result rows with json_extract: about 0.9 CPU-s of a 1 GB store backfill.)
  */
 import type Database from 'better-sqlite3';
 import type { TranscriptRecord } from '../../model.js';
-import { OUTPUT_HEAD_CHARS, toolResultRecordOf } from '../../parse/tool-result.js';
+import { readToolResult, readToolResultEnds, toolResultRecordOf } from '../../parse/tool-result.js';
 
-/** One statement per open store, found from the main read statement's connection. */
-const statements = new WeakMap<Database.Database, Database.Statement>();
+const HEAD_BYTES = 2048;
+const TAIL_BYTES = 1024;
 
-function toolResultStatement(db: Database.Database): Database.Statement {
-  const cols = new Set((db.prepare(`SELECT name FROM pragma_table_info('transcript_events')`).pluck().all() as string[]));
-  const nav = cols.has('event_zstd') && cols.has('navigation_json');
+/**
+ * The read statement's tool cells: a plain row whose head names the toolResult role
+ * as its head (or all of it) and its tail (the source ignores them for a row that is
+ * a call candidate: excluding those here would scan every row once more); a
+ * compressed one as a JSON array of its navigation fields.
+ */
+export function toolCells(navigation: boolean, keepOutput: boolean): string {
+  const role = `event_json IS NOT NULL AND instr(substr(event_json, 1, 320), '"role":"toolResult"') > 0`;
+  const whole = keepOutput ? '1' : `octet_length(event_json) <= ${HEAD_BYTES + TAIL_BYTES}`;
+  const head = `CASE WHEN ${role} THEN (CASE WHEN ${whole} THEN CAST(event_json AS BLOB) ELSE substr(CAST(event_json AS BLOB), 1, ${HEAD_BYTES}) END) END`;
+  const tail = `CASE WHEN ${role} AND NOT (${whole}) THEN substr(CAST(event_json AS BLOB), -${TAIL_BYTES}) END`;
+  if (!navigation) return `${head}, ${tail}, NULL`;
+  const m = (p: string) => `json_extract(navigation_json, '$.model.message.${p}')`;
   // CASE (not AND) guards the JSON functions: json_extract() raises on invalid JSON.
-  const plain = `CASE WHEN instr(substr(event_json, 1, 320), '"role":"toolResult"') > 0 AND json_valid(event_json) THEN 1 ELSE 0 END`;
-  const packed = nav
-    ? `CASE WHEN json_valid(navigation_json) THEN coalesce(json_extract(navigation_json, '$.navigation.message.role') = 'toolResult', 0) ELSE 0 END`
-    : '0';
-  const pick = (p: string, n: string) => (nav ? `CASE WHEN event_json IS NOT NULL THEN json_extract(event_json, '${p}') ELSE json_extract(navigation_json, '${n}') END` : `json_extract(event_json, '${p}')`);
-  const sql =
-    `SELECT seq, ${pick('$.timestamp', '$.navigation.timestamp')}, ${pick('$.message.timestamp', '$.model.message.timestamp')}, ` +
-    `${pick('$.message.toolCallId', '$.model.message.toolCallId')}, ${pick('$.message.toolName', '$.model.message.toolName')}, ` +
-    `${pick('$.message.isError', '$.model.message.isError')}, ` +
-    `CASE WHEN event_json IS NOT NULL THEN substr(json_extract(event_json, '$.message.content[0].text'), 1, ${OUTPUT_HEAD_CHARS}) END ` +
-    `FROM transcript_events WHERE session_id = ? AND seq >= ? AND seq <= ? AND (CASE WHEN event_json IS NOT NULL THEN ${plain} ELSE ${packed} END) = 1 ORDER BY seq`;
-  return db.prepare(sql).raw();
+  const nav =
+    `CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN (CASE WHEN json_extract(navigation_json, '$.navigation.message.role') = 'toolResult' ` +
+    `THEN json_array(json_extract(navigation_json, '$.navigation.timestamp'), ${m('timestamp')}, ${m('toolCallId')}, ${m('toolName')}, ${m('isError')}) END) END`;
+  return `${head}, ${tail}, ${nav}`;
 }
 
-/** Compact tool-result records (src/parse/tool-result.ts) of one session's rows with fromSeq <= seq <= untilSeq. */
-export function storeToolResults(read: Database.Statement, sid: string, fromSeq: number, untilSeq: number): TranscriptRecord[] {
-  const db = read.database;
-  let stmt = statements.get(db);
-  if (!stmt) statements.set(db, (stmt = toolResultStatement(db)));
-  const out: TranscriptRecord[] = [];
-  for (const [seq, ts, msgTs, id, name, isError, head] of stmt.all(sid, fromSeq, untilSeq) as Array<[number, unknown, unknown, unknown, unknown, unknown, unknown]>) {
-    const r = toolResultRecordOf({ entryTs: ts, messageTs: msgTs, toolCallId: id, toolName: name, isError: isError === 1 || isError === true, outputHead: head }, seq);
-    if (r) out.push(r);
+/** One plain row whole (a long row whose ends did not settle it). */
+const rowStatements = new WeakMap<Database.Database, Database.Statement>();
+
+/** The tool-result record of one row's tool cells (toolCells), or null when it holds none. */
+export function toolResultOfRow(
+  read: Database.Statement,
+  sid: string,
+  seq: number,
+  octets: number,
+  cells: { head: Buffer | null; tail: Buffer | null; nav: string | null },
+  keepOutput: boolean,
+): TranscriptRecord | null {
+  if (cells.head !== null) {
+    let r = cells.tail === null ? 'whole' : readToolResultEnds(cells.head, cells.tail, octets);
+    if (r === 'whole') {
+      let line: Buffer | undefined = cells.head;
+      if (cells.tail !== null) {
+        const db = read.database;
+        let st = rowStatements.get(db);
+        if (!st) rowStatements.set(db, (st = db.prepare(`SELECT CAST(event_json AS BLOB) FROM transcript_events WHERE session_id = ? AND seq = ?`).pluck()));
+        line = st.get(sid, seq) as Buffer | undefined;
+      }
+      r = line ? readToolResult(line, 0, line.length, keepOutput) : null;
+    }
+    return r ? { pos: seq, toolResult: r } : null;
   }
-  return out;
+  if (cells.nav === null) return null;
+  let f: unknown[];
+  try {
+    f = JSON.parse(cells.nav) as unknown[];
+  } catch {
+    return null;
+  }
+  return toolResultRecordOf({ entryTs: f[0], messageTs: f[1], toolCallId: f[2], toolName: f[3], isError: f[4] === 1 || f[4] === true, outputHead: null }, seq);
 }
