@@ -5,7 +5,8 @@
  * of the real fixtures and a generated history, on long variants of them, with
  * several head and tail sizes, and on seeded mutations; and a store whose long
  * tool-result rows hold look-alikes, invalid JSON and members only in the middle
- * gives the same tool results as the same lines in a JSONL transcript.
+ * gives the same tool results as the same lines in a JSONL transcript, and so do the
+ * same rows compressed (their navigation projection, as 2026.9.6 writes it).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,11 +107,17 @@ test('a store with long tool-result rows gives the tool results the same lines g
   const sessions = path.join(jsonlRoot, 'state', 'agents', 'main', 'sessions');
   fs.mkdirSync(sessions, { recursive: true });
   fs.writeFileSync(path.join(sessions, '11111111-2222-3333-4444-555555555555.jsonl'), lines.join('\n') + '\n');
-  const storeRoot = tmpDir();
-  const store = newStore(path.join(storeRoot, 'state'), 'main', { zstdThreshold: 1e9 }); // plain event_json rows
-  store.upsertSession({ sessionKey: 'agent:main:main', sessionId: '11111111-2222-3333-4444-555555555555', entry: {}, createdAt: T0 });
-  store.appendEvents('11111111-2222-3333-4444-555555555555', lines, T0);
-  store.close();
+  // plain event_json rows, and the long rows compressed (read from their navigation projection)
+  const storeRoots = [1e9, 2048].map((zstdThreshold) => {
+    const root = tmpDir();
+    const store = newStore(path.join(root, 'state'), 'main', { zstdThreshold });
+    store.upsertSession({ sessionKey: 'agent:main:main', sessionId: '11111111-2222-3333-4444-555555555555', entry: {}, createdAt: T0 });
+    store.appendEvents('11111111-2222-3333-4444-555555555555', lines, T0);
+    const packed = (store.db.prepare(`SELECT count(*) FROM transcript_events WHERE event_json IS NULL`).pluck().get() as number);
+    store.close();
+    assert.equal(packed, zstdThreshold === 2048 ? 5 : 0, 'rows compressed');
+    return root;
+  });
 
   const rows = async (root: string) => {
     const { ledger } = await ingestOnce([path.join(root, 'state')], path.join(root, 'data'));
@@ -122,5 +129,5 @@ test('a store with long tool-result rows gives the tool results the same lines g
   };
   const fromJsonl = await rows(jsonlRoot);
   assert.equal(fromJsonl.length, 5, JSON.stringify(fromJsonl));
-  assert.deepEqual(await rows(storeRoot), fromJsonl);
+  for (const root of storeRoots) assert.deepEqual(await rows(root), fromJsonl, root);
 });

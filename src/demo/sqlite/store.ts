@@ -55,10 +55,17 @@ export function hex32(seed: string): string {
  */
 export function navigationJson(line: string, bytes: number): string {
   let head: Record<string, unknown> = { type: 'unknown' };
+  let model: Record<string, unknown> = head;
   try {
-    const e = JSON.parse(line) as { type?: unknown; id?: unknown; parentId?: unknown; timestamp?: unknown; message?: { role?: unknown } };
+    const e = JSON.parse(line) as { type?: unknown; id?: unknown; parentId?: unknown; timestamp?: unknown; message?: Record<string, unknown> };
     head = { type: typeof e.type === 'string' ? e.type : 'unknown', id: e.id ?? null, parentId: e.parentId ?? null, timestamp: e.timestamp ?? null };
-    if (e.type === 'message' && e.message && typeof e.message.role === 'string') head.message = { role: e.message.role };
+    model = head;
+    if (e.type === 'message' && e.message && typeof e.message.role === 'string') {
+      head.message = { role: e.message.role };
+      // as 2026.9.6 writes it: the model entry keeps a tool result's fields, its output emptied
+      const m = e.message;
+      if (m.role === 'toolResult') model = { ...head, message: { role: m.role, toolCallId: m.toolCallId, toolName: m.toolName, isError: m.isError, timestamp: m.timestamp, content: [] } };
+    }
   } catch {
     // keep "unknown"
   }
@@ -68,7 +75,7 @@ export function navigationJson(line: string, bytes: number): string {
     report: { kind: 'canonical', hasParentId: head.parentId !== null, entry: head },
     navigation: head,
     reset: head,
-    model: head,
+    model,
     modelBytes: n,
     modelWithoutCheckpointBytes: n,
     withoutCustomDataBytes: n,
