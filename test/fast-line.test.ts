@@ -10,7 +10,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { candidateCounts, parseCandidate, type CandidateResult } from '../src/parse/candidate.js';
@@ -18,9 +17,8 @@ import { READ_MEMBERS, fastLine } from '../src/parse/fast-line.js';
 import { parseFailedRunLine } from '../src/parse/failed-run.js';
 import { parseTranscriptEntry, parseTranscriptLine } from '../src/parse/transcript-line.js';
 import { zstdDecompress } from '../src/sources/zstd.js';
-import { generateStateDir } from '../src/demo/generate.js';
 import type { TranscriptContext } from '../src/model.js';
-import { FIXTURES, assistantLine } from './helpers.js';
+import { FIXTURES, assistantLine, generatedTranscripts } from './helpers.js';
 import { mutate, rng } from './fuzz-lib.js';
 
 const CTX: TranscriptContext = { stateDir: '/s', agent: 'main', sessionId: 'sid', sessionKey: null, source: 'jsonl', where: '/s/x.jsonl' };
@@ -76,22 +74,9 @@ function fixtureLines(): Buffer[] {
 
 /** Lines of a small generated history (the bench's generator): the shapes the bench reads. */
 function generatedLines(): Buffer[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-fast-line-'));
-  try {
-    generateStateDir({ dir, seed: 3, targetBytes: 1024 * 1024, days: 2 });
-    const out: Buffer[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/\.jsonl/.test(e.name) && !e.name.endsWith('.zst')) splitBuf(fs.readFileSync(p), out);
-      }
-    };
-    walk(dir);
-    return out;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const out: Buffer[] = [];
+  for (const file of generatedTranscripts({ seed: 3, targetBytes: 1024 * 1024, days: 2 })) splitBuf(file, out);
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { CommitCall } from '../src/ledger/types.js';
 import { createIngestor } from '../src/ingest/pipeline.js';
 import { Logger } from '../src/util/log.js';
 import { IngestStats } from '../src/ingest/stats.js';
+import { generateStateDir, type GenerateOptions } from '../src/demo/generate.js';
 
 export const FIXTURES = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../test/fixtures');
 
@@ -161,4 +162,24 @@ export function ledgerCall(i: number, o: Partial<CommitCall> = {}): CommitCall {
     source: 'jsonl',
     ...o,
   };
+}
+
+/** The plain JSONL transcript files (live and archived, not zstd) of a small generated history, read; the directory is removed after. */
+export function generatedTranscripts(opts: Omit<GenerateOptions, 'dir'>): Buffer[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-generated-'));
+  try {
+    generateStateDir({ ...opts, dir });
+    const out: Buffer[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.jsonl/.test(e.name) && !e.name.endsWith('.zst')) out.push(fs.readFileSync(p));
+      }
+    };
+    walk(dir);
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -11,32 +11,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { generateStateDir } from '../src/demo/generate.js';
 import { readToolResult, readToolResultEnds } from '../src/parse/tool-result.js';
-import { ingestOnce, tmpDir } from './helpers.js';
+import { generatedTranscripts, ingestOnce, tmpDir } from './helpers.js';
 import { mutate, rng, transcriptCorpus } from './fuzz-lib.js';
 import { newStore } from './sqlite-helpers.js';
 
 function generatedToolLines(): string[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-tool-ends-'));
-  try {
-    generateStateDir({ dir, seed: 11, targetBytes: 512 * 1024, days: 2 });
-    const out: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/\.jsonl/.test(e.name) && !e.name.endsWith('.zst')) out.push(...fs.readFileSync(p, 'utf8').split('\n').filter((l) => l.includes('"toolResult"')));
-      }
-    };
-    walk(dir);
-    return out;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return generatedTranscripts({ seed: 11, targetBytes: 512 * 1024, days: 2 }).flatMap((f) => f.toString('utf8').split('\n').filter((l) => l.includes('"toolResult"')));
 }
 
 /** The line with its first text block made long (so that the ends do not meet). */
