@@ -17,11 +17,8 @@ import { READ_MEMBERS, fastLine } from '../src/parse/fast-line.js';
 import { parseFailedRunLine } from '../src/parse/failed-run.js';
 import { parseTranscriptEntry, parseTranscriptLine } from '../src/parse/transcript-line.js';
 import { zstdDecompress } from '../src/sources/zstd.js';
-import type { TranscriptContext } from '../src/model.js';
 import { FIXTURES, assistantLine, generatedTranscripts } from './helpers.js';
 import { mutate, rng } from './fuzz-lib.js';
-
-const CTX: TranscriptContext = { stateDir: '/s', agent: 'main', sessionId: 'sid', sessionKey: null, source: 'jsonl', where: '/s/x.jsonl' };
 
 function splitBuf(b: Buffer, out: Buffer[]): void {
   let s = 0;

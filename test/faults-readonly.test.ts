@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { assistantLine, headerLine, makeState, tmpDir } from './helpers.js';
-import { startServeChild, sum, until, watchMonotonic, type ServeChild } from './serve-child.js';
+import { startServeChild, sum, until, watchMonotonic } from './serve-child.js';
 
 const root = tmpDir('clawmeter-ro-');
 const img = path.join(root, 'ledger.img');

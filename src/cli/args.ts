@@ -4,8 +4,6 @@
  * logger the settings ask for.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { discoverStateDirs, hasAgents, isDir, nearbyStateDir } from '../sources/discover.js';
 import { LOG_FORMATS, LOG_LEVELS, Logger, type Level, type LogFormat } from '../util/log.js';
 

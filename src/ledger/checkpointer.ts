@@ -11,9 +11,9 @@
  * from the wal-index header in the `-shm` file (mxFrame - nBackfill, the layout
  * sqlite.org/walformat.html documents): the WAL file's size says nothing once it has
  * grown, because SQLite reuses it from the start without shrinking it. Without a
- * readable `-shm` (another VFS or locking mode) the WAL size is the signal. Crash safety is SQLite's own: a
- * checkpoint only copies committed frames, and a kill at any moment leaves a WAL
- * that the next open replays.
+ * readable `-shm` (another VFS or locking mode) the WAL size is the signal. Crash
+ * safety is SQLite's own: a checkpoint only copies committed frames, and a kill at
+ * any moment leaves a WAL that the next open replays.
  *
  * close() stops the thread synchronously (its connection closed before the
  * writer's, so the writer's close still checkpoints and removes the WAL as
@@ -32,6 +32,7 @@ const CHECKPOINT_FRAMES = AUTO_CHECKPOINT_PAGES;
 /** wal-index header (walformat.html): mxFrame at byte 16 of the first copy, nBackfill at 96 (checkpoint info); native byte order. */
 const MX_FRAME_AT = 16;
 const N_BACKFILL_AT = 96;
+const CLOSE_WAIT_MS = 5000;
 
 /** Frames in the WAL not yet copied into the main file, from the `-shm` file; null when it cannot be read. */
 export function pendingFrames(file: string): number | null {
@@ -50,7 +51,6 @@ export function pendingFrames(file: string): number | null {
     if (fd !== null) fs.closeSync(fd);
   }
 }
-const CLOSE_WAIT_MS = 5000;
 
 export class Checkpointer {
   private worker: Worker | null = null;

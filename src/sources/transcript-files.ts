@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged, type TailCursor } from './tail.js';
+import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged } from './tail.js';
 import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
 import { MODEL_CALL_MARKER, isCustomMessage } from '../parse/transcript-line.js';

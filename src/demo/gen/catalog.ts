@@ -2,7 +2,6 @@
  * Fixed vocabulary of the demo generator: fake paths, models and prices, error kinds,
  * tools, prompts and senders.
  */
-import fs from 'node:fs';
 import type { Pools } from './text-pools.js';
 
 /** Paths written inside files are fixed fake paths, so output does not depend on opts.dir. */

@@ -3,7 +3,6 @@
  * timestamp formats written into names and rows.
  */
 import fs from 'node:fs';
-import { pools } from './text-pools.js';
 
 // ---------------------------------------------------------------------------
 // Output
