@@ -10,6 +10,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { SERVE_NODE_FLAGS } from './node-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(HERE, '../../bin/clawmeter.js');
@@ -32,7 +33,7 @@ export async function scrapesDuringBackfill(stateArgs: string[], expectedCalls: 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-backfill-'));
   const port = 21000 + Math.floor(Math.random() * 2000);
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'silent', '--no-watch'], {
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'silent', '--no-watch'], {
     stdio: 'ignore',
   });
   const times: number[] = [];

@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateStateDir, type GroundTruth } from '../src/demo/generate.js';
 import { scrapesDuringBackfill, type BackfillScrapes } from './backfill-scrape.js';
+import { SERVE_NODE_FLAGS } from './node-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -59,7 +60,9 @@ export function benchDir(): string {
 
 export function runChild(args: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // clawmeter's own modes run with the shipped flags; the references (baseline, read) without
+    const flags = args[0] === 'ingest' || args[0] === 'scrape' ? SERVE_NODE_FLAGS : [];
+    const child = spawn(process.execPath, [...flags, CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('exit', (code) => {
@@ -73,7 +76,7 @@ export function runChild(args: string[]): Promise<Record<string, number>> {
 export async function restartToFirstScrape(stateArgs: string[], dataDir: string, expectedCalls: number): Promise<{ ms: number; rssMB: number }> {
   const port = 19000 + Math.floor(Math.random() * 2000);
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'silent', '--interval', '3600', '--no-watch'], {
+  const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--log-level', 'silent', '--interval', '3600', '--no-watch'], {
     stdio: 'ignore',
   });
   try {
@@ -106,7 +109,7 @@ export async function restartToFirstScrape(stateArgs: string[], dataDir: string,
 export async function stopDuringColdIngest(stateArgs: string[]): Promise<number> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-stop-'));
   try {
-    const child = spawn(process.execPath, [BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'debug', '--no-watch'], {
+    const child = spawn(process.execPath, [...SERVE_NODE_FLAGS, BIN, 'serve', ...stateArgs, '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--log-level', 'debug', '--no-watch'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -277,7 +280,8 @@ Against the original exporter (issue 9), measured in this run:
 
 ${results.map((r) => `- ${ratioLine(r)}`).join('\n')}
 
-How each figure is taken:
+How each figure is taken (clawmeter's own processes run with \`${SERVE_NODE_FLAGS.join(' ')}\`, as
+\`npm start\`, the container and the systemd unit run it: bench/node-flags.ts):
 - **cold ingest**: a fresh child process opens an empty ledger and runs one ingest cycle
   over the whole history, ${COLD_RUNS} times per input; the table shows the median run
   (all runs: ${[...coldSpread].map(([l, xs]) => `${l} ${xs.map((x) => fmt(x, 0)).join(', ')} MB/s`).join('; ')}).

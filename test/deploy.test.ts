@@ -16,6 +16,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { parseAllDocuments } from 'yaml';
 import { FIXTURES, copyDir, tmpDir } from './helpers.js';
+import { SERVE_NODE_FLAGS } from '../bench/node-flags.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const DOCKERFILE = path.join(REPO, 'deploy/container/Dockerfile');
@@ -194,6 +195,21 @@ test('systemd unit: dedicated user, StateDirectory, ProtectSystem=strict, read-o
     const problems = (r.stderr + r.stdout).split('\n').filter((l) => l.includes('clawmeter.service') && !/Failed to resolve user|unit file.*world|dbus/i.test(l));
     assert.deepEqual(problems, [], 'systemd-analyze verify');
   }
+});
+
+test('npm start, the container, the systemd unit and the benches run serve with the same Node flags', () => {
+  const flags = SERVE_NODE_FLAGS.join(' ');
+  assert.ok(flags.length > 0);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts.start, `node ${flags} bin/clawmeter.js serve`);
+  const docker = fs.readFileSync(path.join(REPO, 'deploy/container/Dockerfile'), 'utf8');
+  const entry = /^ENTRYPOINT (\[.*\])$/m.exec(docker)?.[1];
+  assert.deepEqual(JSON.parse(entry ?? '[]'), ['node', ...SERVE_NODE_FLAGS, '/opt/clawmeter/bin/clawmeter.js']);
+  const unit = fs.readFileSync(path.join(REPO, 'deploy/systemd/clawmeter.service'), 'utf8');
+  assert.deepEqual([...unit.matchAll(/^Environment=NODE_OPTIONS=(.*)$/gm)].map((m) => m[1]), [flags]);
+  // and the flag is one this Node accepts
+  const r = spawnSync(process.execPath, [...SERVE_NODE_FLAGS, '-e', 'process.exit(0)']);
+  assert.equal(r.status, 0, String(r.stderr));
 });
 
 test('npm package: CLI, demo, compiled code, docs and deploy files ship; tests and benchmarks do not', () => {
