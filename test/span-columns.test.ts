@@ -104,6 +104,11 @@ test('a copy with a span fact completes a call stored without one; a stored span
     ledger.commit({ calls: [two, two], spans: [{ ...span, dedupeKey: 'twice' }, { ...span, dedupeKey: 'twice', sessionHash: 'dddddddddddddddd' }] });
     assert.equal(ledger.spans.pendingInSession('aaaaaaaaaaaaaaaa', 0, Number.MAX_SAFE_INTEGER).map((r) => r.dedupeKey).sort().join(), 'turn-1,twice');
     assert.deepEqual(ledger.spans.pendingInSession('dddddddddddddddd', 0, Number.MAX_SAFE_INTEGER), []);
+    // ... and its run goes by that same session: a call still waiting for tool results leaves the run open there
+    const waiting = ledgerCall(3, { dedupeKey: 'waits', stopReason: 'toolUse', latencyMs: 500 });
+    ledger.commit({ calls: [waiting, waiting], spans: [{ ...span, dedupeKey: 'waits', sessionHash: 'eeeeeeeeeeeeeeee' }, { ...span, dedupeKey: 'waits', sessionHash: 'ffffffffffffffff' }] });
+    const open = (ledger['db'] as Database.Database).prepare(`SELECT session_hash FROM open_runs WHERE session_hash IN ('eeeeeeeeeeeeeeee', 'ffffffffffffffff')`).pluck().all();
+    assert.deepEqual(open, ['eeeeeeeeeeeeeeee'], 'the open run is in the session stored with the call');
   } finally {
     ledger.close();
   }

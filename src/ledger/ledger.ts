@@ -16,7 +16,7 @@
  */
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Cursor, CursorReader, SessionInfo } from '../model.js';
+import type { Cursor, CursorReader, SessionInfo, SpanFact } from '../model.js';
 import { callSums, checkTotals, rebuildTotals } from './integrity.js';
 import type { WriterLock } from './lock.js';
 import { LEDGER_FILE, openFile, replaceFile } from './ledger-file.js';
@@ -190,10 +190,11 @@ export class Ledger implements CursorReader {
     const work = this.newWork();
     let publishSnapshots: () => void = () => undefined;
     const run = this.db.transaction(() => {
-      work.insertCalls(batch.calls ?? [], 0, Infinity, spanFacts(batch.spans));
+      const spans = spanFacts(batch.spans);
+      work.insertCalls(batch.calls ?? [], 0, Infinity, spans);
       const steps = work.finishCalls(batch.cursors);
       while (!steps.next().done);
-      const rest = this.finishSteps(batch, work, Infinity);
+      const rest = this.finishSteps(batch, work, spans, Infinity);
       let r = rest.next();
       while (!r.done) r = rest.next();
       publishSnapshots = r.value;
@@ -233,7 +234,7 @@ export class Ledger implements CursorReader {
         }
         const steps = work.finishCalls(batch.cursors, slice);
         while (!steps.next().done) await pause();
-        const rest = this.finishSteps(batch, work, slice);
+        const rest = this.finishSteps(batch, work, spans, slice);
         let r = rest.next();
         while (!r.done) {
           await pause();
@@ -274,11 +275,12 @@ export class Ledger implements CursorReader {
    * The writes after the calls' own, inside the transaction, yielding after every
    * `slice` calls' runs and `slice` tool results (a stepped commit pauses there: a
    * 10,000-call batch held the loop 20-40 ms here); returns the snapshots' publisher.
+   * A run goes by the span fact stored with its call (`spans`, first copy wins).
    */
-  private *finishSteps(batch: CommitBatch, work: CommitWork, slice: number): Generator<void, () => void> {
+  private *finishSteps(batch: CommitBatch, work: CommitWork, spans: ReadonlyMap<string, SpanFact>, slice: number): Generator<void, () => void> {
     const publishSnapshots = this.snaps.write(batch);
     if (batch.failedRuns) this.failedRuns.add(batch.failedRuns);
-    if (batch.spans && work.added.length > 0) yield* this.runs.addSteps(work.added, new Map(batch.spans.map((f) => [f.dedupeKey, f.sessionHash])), slice);
+    if (spans.size > 0 && work.added.length > 0) yield* this.runs.addSteps(work.added, (k) => spans.get(k)?.sessionHash, slice);
     const tools = batch.toolResults ?? [];
     for (let i = 0; i < tools.length; i += slice) {
       yield;

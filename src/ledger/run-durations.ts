@@ -118,17 +118,17 @@ export class RunDurations {
     }
   }
 
-  /** Inside the commit transaction: the inserted calls (with their sessions) advance their sessions' runs. */
-  add(calls: readonly CommitCall[], sessionOf: ReadonlyMap<string, string>): void {
+  /** Inside the commit transaction: the inserted calls (with their sessions, by call identity) advance their sessions' runs. */
+  add(calls: readonly CommitCall[], sessionOf: (dedupeKey: string) => string | undefined): void {
     const steps = this.addSteps(calls, sessionOf, Infinity);
     while (!steps.next().done);
   }
 
   /** add() in steps: yields after each `slice` calls' sessions (a stepped commit lets the event loop in there). */
-  *addSteps(calls: readonly CommitCall[], sessionOf: ReadonlyMap<string, string>, slice: number): Generator<void> {
+  *addSteps(calls: readonly CommitCall[], sessionOf: (dedupeKey: string) => string | undefined, slice: number): Generator<void> {
     const bySession = new Map<string, CommitCall[]>();
     for (const c of calls) {
-      const s = sessionOf.get(c.dedupeKey);
+      const s = sessionOf(c.dedupeKey);
       if (s === undefined) continue;
       let l = bySession.get(s);
       if (!l) bySession.set(s, (l = []));
@@ -199,7 +199,7 @@ export function migrateRunDurations(db: Database.Database, fromVersion: number):
   let batch: CommitCall[] = [];
   const sessions = new Map<string, string>();
   const flush = () => {
-    if (batch.length) runs.add(batch, sessions);
+    if (batch.length) runs.add(batch, (k) => sessions.get(k));
     runs.publish();
     batch = [];
     sessions.clear();
