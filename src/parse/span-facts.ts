@@ -8,8 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { boundName } from '../bounds.js';
-import type { ParsedCall, SpanFact, ToolResultFact, TranscriptContext } from '../model.js';
-import type { ToolResultLine } from './tool-result.js';
+import type { ParsedCall, SpanFact, ToolResultFact, ToolResultRead, TranscriptContext } from '../model.js';
 import type { CallIds } from './transcript-line.js';
 
 type HashFn = (algorithm: string, data: string, encoding: 'hex') => string;
@@ -46,7 +45,7 @@ export function toolKeyOf(sessionHash: string, toolCallId: string): string {
   return hash16(`tool\u0000${sessionHash}\u0000${toolCallId}`);
 }
 
-export function toolResultFactOf(r: ToolResultLine, ctx: TranscriptContext): ToolResultFact {
+export function toolResultFactOf(r: ToolResultRead, ctx: TranscriptContext): ToolResultFact {
   const sessionHash = sessionHashOf(ctx);
   return {
     key: toolKeyOf(sessionHash, r.toolCallId ?? `\u0000${r.tsMs}\u0000${r.toolName}`),

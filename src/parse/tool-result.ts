@@ -34,8 +34,6 @@ export function isToolResultLine(buf: Buffer, start: number, end: number): boole
   return end - start > ROLE.length && buf.subarray(start, Math.min(end, start + HEAD_BYTES)).indexOf(ROLE) !== -1;
 }
 
-export type ToolResultLine = ToolResultRead;
-
 function entryTime(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
   if (typeof v === 'string') {
@@ -47,7 +45,7 @@ function entryTime(v: unknown): number | null {
 
 type Msg = Record<string, unknown>;
 
-function fields(entryTs: unknown, head: Msg, tail: Msg, outputRaw: string): ToolResultLine | null {
+function fields(entryTs: unknown, head: Msg, tail: Msg, outputRaw: string): ToolResultRead | null {
   const tsMs = entryTime(entryTs) ?? entryTime(tail.timestamp);
   if (tsMs === null || head.role !== 'toolResult') return null;
   return {
@@ -70,7 +68,7 @@ function rawOutput(line: Buffer, ci: number, until: number): string {
 }
 
 /** The whole line parsed (small lines, and the fallback when the head and tail proofs do not hold). */
-function wholeLine(line: Buffer, ci: number, keep: boolean): ToolResultLine | null {
+function wholeLine(line: Buffer, ci: number, keep: boolean): ToolResultRead | null {
   let entry: Msg | null;
   try {
     entry = asMsg(JSON.parse(line.toString('utf8')));
@@ -93,7 +91,7 @@ function wholeLine(line: Buffer, ci: number, keep: boolean): ToolResultLine | nu
  * members, and the closing braces pin their depth). When a proof fails the whole
  * line is parsed once. The output prefix is read only when `keepOutput`.
  */
-export function readToolResult(buf: Buffer, start: number, end: number, keepOutput = false): ToolResultLine | null {
+export function readToolResult(buf: Buffer, start: number, end: number, keepOutput = false): ToolResultRead | null {
   const line = trimEnd(buf.subarray(start, end));
   const ci = contentAt(line);
   if (line.length <= WHOLE_BELOW) return wholeLine(line, ci, keepOutput); // small: one parse is cheaper than two proofs
@@ -110,7 +108,7 @@ export function readToolResult(buf: Buffer, start: number, end: number, keepOutp
  * (the line is short, `"content":` is not in the head, no `"isError":` in the tail,
  * or a proof fails), and the caller reads the whole line.
  */
-export function readToolResultEnds(head: Buffer, tail: Buffer, total: number): ToolResultLine | null | 'whole' {
+export function readToolResultEnds(head: Buffer, tail: Buffer, total: number): ToolResultRead | null | 'whole' {
   if (head.length + tail.length >= total) return 'whole';
   const t = trimEnd(tail);
   if (t.length === 0 || total - (tail.length - t.length) <= WHOLE_BELOW) return 'whole';
@@ -165,13 +163,12 @@ export function toolOutputText(raw: string): string {
   return '';
 }
 
-/** The record of a tool result whose fields a source read itself (the SQLite store); null without a usable time. */
+/** The record of a tool result whose fields a source read itself (a compressed store row's navigation projection: no output); null without a usable time. */
 export function toolResultRecordOf(
-  f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean; outputHead: unknown },
+  f: { entryTs: unknown; messageTs: unknown; toolCallId: unknown; toolName: unknown; isError: boolean },
   pos: number,
 ): TranscriptRecord | null {
-  const head = typeof f.outputHead === 'string' ? JSON.stringify(f.outputHead.slice(0, OUTPUT_HEAD_CHARS)).slice(1, -1) : '';
-  const r = fields(f.entryTs, { role: 'toolResult', toolCallId: f.toolCallId, toolName: f.toolName }, { isError: f.isError, timestamp: f.messageTs }, head);
+  const r = fields(f.entryTs, { role: 'toolResult', toolCallId: f.toolCallId, toolName: f.toolName }, { isError: f.isError, timestamp: f.messageTs }, '');
   return r ? { pos, toolResult: r } : null;
 }
 

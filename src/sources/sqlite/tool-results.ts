@@ -75,5 +75,5 @@ export function toolResultOfRow(
   } catch {
     return null;
   }
-  return toolResultRecordOf({ entryTs: f[0], messageTs: f[1], toolCallId: f[2], toolName: f[3], isError: f[4] === 1 || f[4] === true, outputHead: null }, seq);
+  return toolResultRecordOf({ entryTs: f[0], messageTs: f[1], toolCallId: f[2], toolName: f[3], isError: f[4] === 1 || f[4] === true }, seq);
 }
