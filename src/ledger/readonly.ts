@@ -18,6 +18,7 @@ import { LedgerReads } from './reads.js';
 import { Snapshots } from './snapshots.js';
 import type { AuthRow, QuotaRow, SessionRow, TotalsRow, WindowRow } from './types.js';
 import { WindowBuckets } from './window-buckets.js';
+import { hasTable } from './tables.js';
 
 /** What the query API reads from a ledger, writer or read-only. */
 export interface LedgerReadModel {
@@ -74,8 +75,7 @@ export class LedgerReader implements LedgerReadModel {
     try {
       db = new Database(file, { readonly: true, fileMustExist: true });
       db.pragma('busy_timeout = 5000');
-      const meta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'call_buckets'`).get();
-      if (!meta) throw new LedgerUnavailable(file, 'not a current clawmeter ledger (no call_buckets table)');
+      if (!hasTable(db, 'call_buckets')) throw new LedgerUnavailable(file, 'not a current clawmeter ledger (no call_buckets table)');
       return new LedgerReader(file, db, opts.now ?? Date.now);
     } catch (err) {
       db?.close();

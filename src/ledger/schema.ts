@@ -12,6 +12,7 @@ import { BUCKETS_DDL, migrateBuckets } from './quarter-buckets.js';
 import { migrateRunDurations } from './run-durations.js';
 import { migrateSourceNames } from './source-names.js';
 import { migrateSpanColumns } from './span-columns.js';
+import { hasTable } from './tables.js';
 
 /**
  * 2: quarter-hour buckets (call_buckets) and the errors index, see quarter-buckets.ts.
@@ -144,8 +145,7 @@ export function openLedgerFile(file: string, nowMs: number): Database.Database {
     db = new Database(file, { fileMustExist: true });
     configure(db);
     for (const side of [`${file}-wal`, `${file}-shm`]) if (fs.existsSync(side)) fs.chmodSync(side, 0o600);
-    const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
-    if (!hasMeta) throw new LedgerUnavailable(file, 'not a clawmeter ledger (no meta table)');
+    if (!hasTable(db, 'meta')) throw new LedgerUnavailable(file, 'not a clawmeter ledger (no meta table)');
     const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
     if (!row) throw new LedgerUnavailable(file, 'not a clawmeter ledger (no schema version)');
     if (!(Number(row.value) <= SCHEMA_VERSION)) {

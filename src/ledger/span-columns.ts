@@ -11,24 +11,23 @@
  * Both run inside the migration transaction (schema.ts): a crash leaves schema 4 whole.
  */
 import type Database from 'better-sqlite3';
+import { hasTable, tableSql } from './tables.js';
 
 /** The tool results table of schema 5 (tool-results.ts creates it in a new ledger). */
 export const TOOL_RESULTS_TABLE = `CREATE TABLE IF NOT EXISTS tool_results (
     session_hash TEXT NOT NULL, key TEXT NOT NULL, ts_ms INTEGER NOT NULL, tool_name TEXT NOT NULL, is_error INTEGER NOT NULL,
     PRIMARY KEY (session_hash, key)) WITHOUT ROWID`;
 
-const tableExists = (db: Database.Database, name: string) => db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
-
 export function migrateSpanColumns(db: Database.Database, fromVersion: number): void {
   if (fromVersion >= 5) return;
   const cols = new Set(db.prepare(`SELECT name FROM pragma_table_info('calls')`).pluck().all() as string[]);
   for (const c of ['session_hash', 'request_id_hash', 'api']) if (!cols.has(c)) db.exec(`ALTER TABLE calls ADD COLUMN ${c} TEXT`);
-  if (tableExists(db, 'call_spans')) {
+  if (hasTable(db, 'call_spans')) {
     db.exec(`UPDATE calls SET session_hash = s.session_hash, request_id_hash = s.request_id_hash, api = s.api
       FROM call_spans s WHERE s.dedupe_key = calls.dedupe_key;
       DROP TABLE call_spans`);
   }
-  const tools = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'tool_results'`).pluck().get() as string | undefined;
+  const tools = tableSql(db, 'tool_results');
   if (tools !== undefined && !/WITHOUT ROWID/i.test(tools)) {
     db.exec(`ALTER TABLE tool_results RENAME TO tool_results_v4;
       DROP INDEX IF EXISTS tool_results_session;

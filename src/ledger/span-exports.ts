@@ -8,6 +8,7 @@
  */
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
+import { hasTable } from './tables.js';
 
 const EXPORTS_DDL = `CREATE TABLE IF NOT EXISTS otel_sent (key TEXT PRIMARY KEY, sent_ms INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS otel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
@@ -32,7 +33,7 @@ export function carryOverExportMarks(db: Database.Database, oldFile: string): Ca
   const created = [`${oldFile}-wal`, `${oldFile}-shm`].filter((f) => !fs.existsSync(f));
   const old = new Database(oldFile, { readonly: true, fileMustExist: true });
   try {
-    const has = (t: string) => old.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(t) !== undefined;
+    const has = (t: string) => hasTable(old, t);
     const sent = has('otel_sent') ? (old.prepare(`SELECT key, sent_ms FROM otel_sent`).all() as Array<{ key: string; sent_ms: number }>) : [];
     const meta = has('otel_meta') ? (old.prepare(`SELECT key, value FROM otel_meta`).all() as Array<{ key: string; value: string }>) : [];
     const cursors = has('cursors')
