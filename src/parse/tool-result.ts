@@ -8,7 +8,8 @@
  * neither decoded nor parsed: only the line's head and tail are (readToolResult),
  * so a look-alike `"isError":` inside the output cannot change the result.
  *
- * Sources call isToolResultLine() on lines their model-call filter did not pick,
+ * Sources call isToolResultLine() (or LineMarkers.toolResult(), line-markers.ts, on a
+ * block of lines) on lines their model-call filter did not pick,
  * and push toolResultRecord()'s record, which carries the read fields
  * (TranscriptRecord.toolResult) and no text: nothing is serialised or parsed again.
  * The output prefix is copied only when content capture asks for it.
@@ -16,12 +17,15 @@
 import type { ToolResultRead, TranscriptRecord } from '../model.js';
 import { boundName } from '../bounds.js';
 
-const ROLE = Buffer.from('"role":"toolResult"');
+/** The role member of a toolResult message line. */
+export const TOOL_RESULT_ROLE = Buffer.from('"role":"toolResult"');
+const ROLE = TOOL_RESULT_ROLE;
 const CONTENT_KEY = Buffer.from('"content":');
 const IS_ERROR_KEY = Buffer.from('"isError":');
 const TEXT_BLOCK = Buffer.from('[{"type":"text","text":"');
 /** The role member sits in the first bytes of an OpenClaw message line (after type, ids and time). */
-const HEAD_BYTES = 320;
+export const TOOL_RESULT_HEAD_BYTES = 320;
+const HEAD_BYTES = TOOL_RESULT_HEAD_BYTES;
 /** Characters of output text content capture may keep. */
 export const OUTPUT_HEAD_CHARS = 1024;
 /** Bytes of the output's JSON string body kept undecoded in the compact record. */

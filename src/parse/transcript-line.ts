@@ -36,17 +36,7 @@ export type ParseResult =
 
 /** Bytes every assistant message line contains; sources search for it before parsing. */
 export const MODEL_CALL_MARKER = Buffer.from('"assistant"');
-const ASSISTANT = MODEL_CALL_MARKER;
 
-/**
- * Cheap pre-filter on raw bytes: a line that does not contain the JSON string
- * "assistant" cannot be an assistant message, so it need not be parsed.
- */
-export function mightBeModelCall(buf: Buffer, start: number, end: number): boolean {
-  const i = buf.indexOf(ASSISTANT, start);
-  if (i !== -1 && i + ASSISTANT.length <= end) return true;
-  return isCustomMessage(buf, start, end);
-}
 const CUSTOM_MESSAGE = Buffer.from('{"type":"custom_message"');
 
 /** A custom_message line may be a turn that never reached a model (src/parse/failed-run.ts): an O(1) prefix test. */

@@ -11,8 +11,9 @@
 import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { Cursor, PollContext, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, candidateText, isCustomMessage } from '../parse/transcript-line.js';
-import { isToolResultLine, toolResultRecord } from '../parse/tool-result.js';
+import { candidateText } from '../parse/transcript-line.js';
+import { toolResultRecord } from '../parse/tool-result.js';
+import { LineMarkers } from '../parse/line-markers.js';
 import { openRegular } from './safe-open.js';
 import type { TailCursor } from './tail.js';
 import { zstdStream } from './zstd.js';
@@ -215,20 +216,14 @@ export function scanLines(
   let start = from;
   let badUtf8 = 0;
   let firstBad = 0;
-  // One search finds the next candidate for many lines (a search per line would be
-  // quadratic in a block without any): most lines are skipped unparsed.
-  let nextCand = -2; // -2: not searched yet; -1: none in the rest of the data
-  const isCandidate = (from: number, end: number): boolean => {
-    if (nextCand === -2 || (nextCand !== -1 && nextCand < from)) nextCand = data.indexOf(MODEL_CALL_MARKER, from);
-    return (nextCand !== -1 && nextCand + MODEL_CALL_MARKER.length <= end) || isCustomMessage(data, from, end);
-  };
+  const markers = new LineMarkers(data); // one marker search serves many lines
   while (start < to) {
     let nl = data.indexOf(NL, start);
     if (nl === -1 || nl > to) nl = to;
     lines++;
     if (nl - start > maxLine) {
       ctx.report({ reason: 'line_too_long', where, detail: `line longer than ${maxLine} bytes skipped` });
-    } else if (nl > start && isCandidate(start, nl)) {
+    } else if (nl > start && markers.candidate(start, nl)) {
       if (!isUtf8(data.subarray(start, nl))) {
         badUtf8++;
         if (firstBad === 0) firstBad = lineNo + lines;
@@ -238,7 +233,7 @@ export function scanLines(
       const e = nl;
       const pos = lineNo + lines;
       records.push(c.cut ? { text: c.text, pos, full: () => data.toString('utf8', s, e) } : { text: c.text, pos });
-    } else if (nl > start && isToolResultLine(data, start, nl)) {
+    } else if (nl > start && markers.toolResult(start, nl)) {
       const r = toolResultRecord(data, start, nl, lineNo + lines, ctx.toolOutputs); // tool spans: the fields only, the output not decoded unless asked for
       if (r) records.push(r);
     }

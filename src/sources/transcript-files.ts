@@ -12,8 +12,8 @@ import { isUtf8 } from 'node:buffer';
 import { cursorFor, cursorsByInode, lineBlocks, resumeOffset, tailPosition, unchanged } from './tail.js';
 import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, isCustomMessage } from '../parse/transcript-line.js';
-import { isToolResultLine, toolResultRecord } from '../parse/tool-result.js';
+import { toolResultRecord } from '../parse/tool-result.js';
+import { LineMarkers } from '../parse/line-markers.js';
 import { classifyTranscriptName, inReadOrder, type TranscriptName } from './transcript-names.js';
 import { MAX_ARCHIVE_BYTES, archiveDone, readArchive, reportInvalidUtf8, scanLines, type ArchiveCursor } from './transcript-archive.js';
 import { openRegular } from './safe-open.js';
@@ -267,17 +267,15 @@ export class TranscriptFilesSource implements Source {
       let counted = 0; // bytes of the view already in `consumed`
       // A byte-order mark at the start of the file is not part of the first line.
       let lineStart = blockStart === 0 && view.length >= 3 && view[0] === 0xef && view[1] === 0xbb && view[2] === 0xbf ? 3 : 0;
-      let nextCand = -2; // -2: not searched yet; -1: none in the rest of the block
+      const markers = new LineMarkers(view); // one marker search serves many lines
       while (lineStart < view.length) {
         let nl = view.indexOf(NL, lineStart);
         if (nl === -1) nl = view.length; // the final line of an archive
         lineNo++;
         lines++;
         if (nl > lineStart) {
-          // One search finds the next candidate for many lines: most lines are skipped unparsed.
-          if (nextCand !== -1 && nextCand < lineStart) nextCand = view.indexOf(MODEL_CALL_MARKER, lineStart);
-          // ... plus custom_message lines (turns that never reached a model), by an O(1) prefix test.
-          if ((nextCand !== -1 && nextCand < nl) || isCustomMessage(view, lineStart, nl)) {
+          // Most lines are skipped unparsed (line-markers.ts); a custom_message may be a failed run.
+          if (markers.candidate(lineStart, nl)) {
             const slice = view.subarray(lineStart, nl);
             if (!isUtf8(slice)) {
               badUtf8++;
@@ -286,7 +284,7 @@ export class TranscriptFilesSource implements Source {
             // The line's bytes are copied (the record keeps no reference into the read
             // buffer, which lineBlocks reuses) and read by the parser's fast path.
             records.push({ bytes: Buffer.from(slice), pos: lineNo });
-          } else if (isToolResultLine(view, lineStart, nl)) {
+          } else if (markers.toolResult(lineStart, nl)) {
             const r = toolResultRecord(view, lineStart, nl, lineNo, ctx.toolOutputs); // tool spans: the fields only, the output not decoded unless asked for
             if (r) records.push(r);
           }
