@@ -98,10 +98,12 @@ export class BucketDeltas {
   }
 
   add(c: CommitCall): void {
-    const key = [quarterOf(c.tsMs), c.agent, c.kind, c.channel, c.chatType, c.provider, c.model, c.errorCategory ?? '', c.source];
-    const k = key.join('\u0000');
+    const q = quarterOf(c.tsMs);
+    const err = c.errorCategory ?? '';
+    // The map key is one string; the column values are kept only for a new bucket (most calls add to one).
+    const k = `${q}\u0000${c.agent}\u0000${c.kind}\u0000${c.channel}\u0000${c.chatType}\u0000${c.provider}\u0000${c.model}\u0000${err}\u0000${c.source}`;
     let e = this.deltas.get(k);
-    if (!e) this.deltas.set(k, (e = { key, d: [0, 0, 0, 0, 0, 0, 0, 0] }));
+    if (!e) this.deltas.set(k, (e = { key: [q, c.agent, c.kind, c.channel, c.chatType, c.provider, c.model, err, c.source], d: [0, 0, 0, 0, 0, 0, 0, 0] }));
     const cost = c.costUsd ?? 0;
     e.d[c.errorCategory ? 1 : 0] += 1;
     e.d[2] += c.input;
