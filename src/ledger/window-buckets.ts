@@ -78,31 +78,42 @@ export class WindowBuckets {
     this.rangeStmt = db.prepare(`SELECT provider, model, count(*) AS messages, total(input) AS input, total(output) AS output,
         total(cache_read) AS cacheRead, total(cache_write) AS cacheWrite
       FROM calls WHERE ts_ms > ? AND ts_ms < ? AND stop_reason != 'error' GROUP BY provider, model`);
-    this.loadStmt = db.prepare(`SELECT ts_ms AS tsMs, provider, model, stop_reason AS stopReason, input, output,
-        cache_read AS cacheRead, cache_write AS cacheWrite
-      FROM calls WHERE ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error'`);
+    // The load sums whole minutes in SQL (what add() would build call by call, in a third
+    // of the time: it ran at the end of every first cycle, a restart's included).
+    this.loadStmt = db
+      .prepare(
+        `SELECT (ts_ms - ((ts_ms % ${MINUTE}) + ${MINUTE}) % ${MINUTE}) / ${MINUTE} AS m, provider, model, count(*), sum(input), sum(output), sum(cache_read), sum(cache_write)
+      FROM calls WHERE ts_ms > ? AND ts_ms <= ? AND stop_reason != 'error' GROUP BY m, provider, model`,
+      )
+      .raw();
   }
 
   /** Records a committed call (ignored until loaded, and for errors or implausible times). */
   add(c: Addable): void {
     if (this.from === null || c.stopReason === 'error' || !(c.tsMs > this.from) || c.tsMs > this.now() + FUTURE_SLACK_MS) return;
-    const m = Math.floor(c.tsMs / MINUTE);
+    this.addMinute(Math.floor(c.tsMs / MINUTE), c.provider, c.model, [1, c.input, c.output, c.cacheRead, c.cacheWrite]);
+  }
+
+  /** Adds one minute's sums of one provider/model (a call, or a loaded minute). */
+  private addMinute(m: number, provider: string, model: string, one: Sums): void {
     let per = this.minutes.get(m);
     if (!per) this.minutes.set(m, (per = new Map()));
-    const k = `${c.provider}\u0000${c.model}`;
-    if (!this.names.has(k)) this.names.set(k, [c.provider, c.model]);
-    const one: Sums = [1, c.input, c.output, c.cacheRead, c.cacheWrite];
+    const k = `${provider}\u0000${model}`;
+    if (!this.names.has(k)) this.names.set(k, [provider, model]);
     const s = per.get(k);
     if (s) for (let i = 0; i < 5; i++) s[i] += one[i];
     else per.set(k, one.slice() as Sums);
-    for (const st of this.states.values()) if (m >= st.lo && m <= st.hi) addSums(st.sums, k, c.provider, c.model, one, 1);
+    for (const st of this.states.values()) if (m >= st.lo && m <= st.hi) addSums(st.sums, k, provider, model, one, 1);
   }
 
   private load(fromMs: number, nowMs: number): void {
     this.minutes = new Map();
     this.states = new Map();
     this.from = Math.floor(fromMs / MINUTE) * MINUTE - 1;
-    for (const c of this.loadStmt.iterate(this.from, nowMs + FUTURE_SLACK_MS) as IterableIterator<Addable>) this.add(c);
+    // m: the floor of ts / MINUTE (exact integer arithmetic), as add() takes it
+    for (const [m, provider, model, ...sums] of this.loadStmt.all(this.from, nowMs + FUTURE_SLACK_MS) as Array<[number, string, string, ...Sums]>) {
+      this.addMinute(m, provider, model, sums);
+    }
   }
 
   /** Drops minutes no window can reach any more (all windows already start at or after keepFromMs). */
