@@ -44,7 +44,8 @@ function upwardImports(): string[] {
   const bad: string[] = [];
   for (const f of walk(SRC)) {
     const text = fs.readFileSync(f, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+'(\.[^']+)'/g)) {
+    // static imports and re-exports, and dynamic import('...') (commands load lazily)
+    for (const m of text.matchAll(/(?:(?:import|export)[^'"]*?from\s+|import\(\s*)'(\.[^']+)'/g)) {
       const target = path.resolve(path.dirname(f), m[1].replace(/\.js$/, '.ts'));
       const a = top(f);
       const b = top(target);
@@ -62,9 +63,12 @@ test('imports inside src/ only point down the layers', () => {
 
 test('the rule catches an upward import', () => {
   const probe = path.join(SRC, 'parse', '__probe_upward.ts');
-  fs.writeFileSync(probe, "import { Ledger } from '../ledger/ledger.js';\nexport const x = Ledger;\n");
+  fs.writeFileSync(probe, "import { Ledger } from '../ledger/ledger.js';\nexport const x = Ledger;\nexport const y = () => import( '../sinks/http/server.js');\n");
   try {
-    assert.deepEqual(upwardImports(), ['parse/__probe_upward.ts imports ledger/ledger.ts (parse -> ledger)']);
+    assert.deepEqual(upwardImports(), [
+      'parse/__probe_upward.ts imports ledger/ledger.ts (parse -> ledger)',
+      'parse/__probe_upward.ts imports sinks/http/server.ts (parse -> sinks)',
+    ]);
   } finally {
     fs.rmSync(probe);
   }

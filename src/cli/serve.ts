@@ -13,9 +13,8 @@ import type { CaptureSwitches } from '../ingest/content-capture.js';
 import { MetricsRenderer } from '../sinks/prometheus/render.js';
 import { ProcessMetrics } from '../metrics/process.js';
 import { isLoopbackHost, parseListen, startServer } from '../sinks/http/server.js';
-import { loadWebConfig, watchWebConfig, type LoadedWebConfig } from './web-config-file.js';
+import type { LoadedWebConfig } from './web-config-file.js';
 import type { Logger } from '../util/log.js';
-import { generateStateDir } from '../demo/generate.js';
 import { EXIT_HELP, UsageError, defaultDataDir, loggerFrom, resolveStateDirs, usableDataDir } from './args.js';
 import { resolveSettings } from '../settings/resolve.js';
 import { optionsHelp } from '../settings/help.js';
@@ -27,7 +26,6 @@ import type { Ingestor } from '../ingest/cycle.js';
 import { version } from './version.js';
 import { QuotaPoller } from '../sources/quota-poller.js';
 import { otelConfig } from '../settings/otel.js';
-import { startOtlp } from './otlp.js';
 import { LedgerQuery } from '../query/index.js';
 import { healthOf } from '../query/health.js';
 import { localZone } from './zone.js';
@@ -68,9 +66,12 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   const otel = otelConfig(values, env);
   const webFile = values.webConfigFile ?? undefined;
   let web: LoadedWebConfig | null = null;
+  // Loaded only when used, like the demo generator and the OTLP export (start-up time, main.ts).
+  let webConfigFile: typeof import('./web-config-file.js') | null = null;
   if (webFile !== undefined) {
+    webConfigFile = await import('./web-config-file.js');
     try {
-      web = loadWebConfig(webFile);
+      web = webConfigFile.loadWebConfig(webFile);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -152,6 +153,7 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
     if (demo) {
       demoRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-demo-'));
       const stateDir = path.join(demoRoot, 'state');
+      const { generateStateDir } = await import('../demo/generate.js');
       const truth = generateStateDir({ dir: stateDir, seed: 42, nowMs: Date.now(), junk: false });
       stateDirs = [stateDir];
       // Demo data never goes into the real ledger.
@@ -179,12 +181,14 @@ export async function serve(argv: string[], env: NodeJS.ProcessEnv = process.env
   await parts.add({ name: 'http', shutdown: () => server.close() });
   await parts.add({ name: 'process-metrics', shutdown: () => processMetrics.stop() });
   if (otel.enabled) {
+    // The OpenTelemetry SDK is loaded only when OTLP export is on (main.ts: start-up time).
+    const { startOtlp } = await import('./otlp.js');
     const otlp = startOtlp(otel, { ledger: openLedgerRef, stats: ingestor.stats, processMetrics, log, demo, showAccountEmails: Boolean(values.showAccountEmails) });
     await parts.add({ name: 'otlp', shutdown: () => otlp.shutdown() }); // sends what is pending while the ledger is open
   }
   const webWatch =
-    webFile !== undefined && web
-      ? watchWebConfig(webFile, web, (next) => {
+    webFile !== undefined && web && webConfigFile
+      ? webConfigFile.watchWebConfig(webFile, web, (next) => {
           const note = server.applyWebConfig(next.config);
           for (const w of next.warnings) log.warn(`web config: ${w}`);
           log.info('web config reloaded', { file: webFile, tls: server.tls, basicAuthUsers: Object.keys(next.config.users).length });
