@@ -12,6 +12,9 @@
  *     writing the calls that cold ingest stored (read back from its ledger, span facts
  *     included) into a fresh ledger the way a backfill commits: stepped commits of
  *     10,000 calls, checkpoint thread included;
+ *   - unwritten: the same cold ingest as the cycle runs it (sources, parser, labels,
+ *     span facts and tool results staged) with the ledger's commits doing nothing: what
+ *     everything but the ledger write costs, in a process of its own;
  *   - the exporter scrape of the same history (baseline.ts), for scale.
  * Prints one JSON line per figure and a summary; writes nothing.
  */
@@ -22,7 +25,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Ledger } from '../src/ledger/ledger.js';
-import type { CommitCall } from '../src/ledger/types.js';
+import type { CommitBatch, CommitCall, CommitResult } from '../src/ledger/types.js';
 import type { SpanFact } from '../src/model.js';
 import { createIngestor } from '../src/ingest/pipeline.js';
 import { IngestStats } from '../src/ingest/stats.js';
@@ -67,6 +70,23 @@ async function stalls(stateDir: string, dataDir: string): Promise<Record<string,
     maxTickMs: gaps[gaps.length - 1],
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
+}
+
+async function unwritten(stateDir: string, dataDir: string): Promise<Record<string, number>> {
+  const ledger = Ledger.open(dataDir);
+  let staged = 0;
+  const skip = (batch: CommitBatch): CommitResult => {
+    staged += batch.calls?.length ?? 0;
+    return { inserted: 0, duplicates: 0 };
+  };
+  // The instance's own properties shadow the two commit methods: nothing reaches SQLite.
+  Object.assign(ledger, { commit: skip, commitInSteps: (batch: CommitBatch) => Promise.resolve(skip(batch)) });
+  const ingestor = createIngestor(ledger, () => [stateDir], { log: new Logger('silent'), stats: new IngestStats() });
+  const c0 = process.cpuUsage();
+  await ingestor.trigger();
+  const cpu = cpuS(process.cpuUsage(c0));
+  ledger.close();
+  return { stagedCalls: staged, unwrittenCpu: cpu };
 }
 
 function parts(stateDir: string): Record<string, number> {
@@ -149,6 +169,7 @@ async function main(): Promise<void> {
   const [mode, a, b] = process.argv.slice(2);
   if (mode === 'stalls') return void process.stdout.write(JSON.stringify(await stalls(a, b)) + '\n');
   if (mode === 'parts') return void process.stdout.write(JSON.stringify(parts(a)) + '\n');
+  if (mode === 'unwritten') return void process.stdout.write(JSON.stringify(await unwritten(a, b)) + '\n');
   if (mode === 'write') return void process.stdout.write(JSON.stringify(await write(a)) + '\n');
   if (mode === 'baseline') return void process.stdout.write(JSON.stringify({ cpuSeconds: timed(() => exporterScrape(a)).cpu }) + '\n');
   const env = process.env.BENCH_NODE_FLAGS;
@@ -158,14 +179,19 @@ async function main(): Promise<void> {
   const s = await child(['stalls', stateDir, dataDir], flags);
   console.log(JSON.stringify({ stalls: s, flags }));
   const p = { ...(await child(['parts', stateDir], flags)), ...(await child(['write', dataDir], flags)) };
-  console.log(JSON.stringify({ parts: p }));
+  const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-anatomy-'));
+  const u = await child(['unwritten', stateDir, emptyDir], flags);
+  fs.rmSync(emptyDir, { recursive: true, force: true });
+  console.log(JSON.stringify({ parts: p, unwritten: u }));
   const baseline = (await child(['baseline', stateDir], [])).cpuSeconds;
   const sum = p.readCpu + p.searchCpu + p.parseCpu + p.ledgerWriteCpu;
   console.log(
     `cold ingest ${s.cpuSeconds.toFixed(2)} CPU-s, peak RSS ${s.maxRssMB.toFixed(0)} MB (flags: ${flags.join(' ') || 'none'}); ` +
       `event loop: p99 tick ${s.p99TickMs.toFixed(1)} ms, ${s.over25ms} gaps over 25 ms, longest ${s.maxTickMs.toFixed(0)} ms.\n` +
       `parts alone: read ${p.readCpu.toFixed(2)}, marker search ${p.searchCpu.toFixed(2)}, latin1 JSON.parse of ${p.candidateLines} candidate lines ${p.parseCpu.toFixed(2)}, ` +
-      `ledger write of ${p.calls} calls ${p.ledgerWriteCpu.toFixed(2)}: ${sum.toFixed(2)} CPU-s = ${(sum / baseline).toFixed(2)}x one exporter scrape (${baseline.toFixed(2)} CPU-s).`,
+      `ledger write of ${p.calls} calls ${p.ledgerWriteCpu.toFixed(2)}: ${sum.toFixed(2)} CPU-s = ${(sum / baseline).toFixed(2)}x one exporter scrape (${baseline.toFixed(2)} CPU-s).\n` +
+      `the cold ingest with the ledger's commits left out (${u.stagedCalls} calls staged, nothing written): ${u.unwrittenCpu.toFixed(2)} CPU-s = ${(u.unwrittenCpu / baseline).toFixed(2)}x one exporter scrape; ` +
+      `the ledger's share of the cold ingest: ${(s.cpuSeconds - u.unwrittenCpu).toFixed(2)} CPU-s.`,
   );
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
