@@ -12,7 +12,7 @@ import { SettingsError } from '../settings/types.js';
 
 // Each command's module is loaded when it runs: a restart of `serve` does not pay for
 // the OpenTelemetry SDK (otel backfill), the report tables or the demo generator
-// (about 140 ms of module loading of the 300-400 ms before the first scrape).
+// (about 140 ms of module loading; docs/benchmarks.md, fourth round).
 const serveModule = () => import('./serve.js');
 
 function mainHelp(): string {

@@ -78,8 +78,8 @@ export class WindowBuckets {
     this.rangeStmt = db.prepare(`SELECT provider, model, count(*) AS messages, total(input) AS input, total(output) AS output,
         total(cache_read) AS cacheRead, total(cache_write) AS cacheWrite
       FROM calls WHERE ts_ms > ? AND ts_ms < ? AND stop_reason != 'error' GROUP BY provider, model`);
-    // The load sums whole minutes in SQL (what add() would build call by call, in a third
-    // of the time: it ran at the end of every first cycle, a restart's included).
+    // The load sums whole minutes in SQL (what add() would build call by call, in half
+    // the time; it runs at the end of each process's first cycle, a restart's included).
     this.loadStmt = db
       .prepare(
         `SELECT (ts_ms - ((ts_ms % ${MINUTE}) + ${MINUTE}) % ${MINUTE}) / ${MINUTE} AS m, provider, model, count(*), sum(input), sum(output), sum(cache_read), sum(cache_write)
