@@ -45,6 +45,11 @@ export interface BenchResult {
   baselineCpuSeconds: number;
   baselineEveryCpuSeconds: number;
   readCpuSeconds: number;
+  /**
+   * Each cold ingest's CPU over the CPU of the exporter scrape run right after it (the
+   * pair sees the same machine: its speed drifts by tens of percent over minutes here)
+   */
+  pairedCpuRatios: number[];
   /** GET /metrics round trips while `serve` backfills a fresh ledger */
   backfill: BackfillScrapes;
 }
@@ -153,12 +158,16 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clawmeter-bench-data-'));
   try {
     // Cold ingest COLD_RUNS times into fresh ledgers; the median run is reported (this
-    // VM's page cache and neighbours make single runs vary a lot).
+    // VM's page cache and neighbours make single runs vary a lot). Each is followed by
+    // one exporter scrape (the reference), so every ingest has a reference of its moment.
     const colds: Array<Record<string, number>> = [];
+    const scrapes: Array<Record<string, number>> = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       fs.rmSync(dataDir, { recursive: true, force: true });
       colds.push(await runChild(['ingest', stateDir, dataDir]));
+      scrapes.push(await runChild(['baseline', refStateDir]));
     }
+    const pairedCpuRatios = colds.map((c, i) => c.cpuSeconds / scrapes[i].cpuSeconds);
     colds.sort((a, b) => a.seconds - b.seconds);
     const cold: Record<string, number> = { ...colds[Math.floor(colds.length / 2)], maxRssMB: Math.max(...colds.map((c) => c.maxRssMB)) };
     coldSpread.set(label, colds.map((c) => c.bytes / 1048576 / c.seconds));
@@ -168,7 +177,7 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
     const restarts: Array<{ ms: number; rssMB: number }> = [];
     for (let i = 0; i < 3; i++) restarts.push(await restartToFirstScrape(['--state-dir', stateDir], dataDir, truth.calls));
     const stopMs = await stopDuringColdIngest(['--state-dir', stateDir]);
-    const ref = await references(refStateDir);
+    const ref = await references(refStateDir, scrapes);
     const backfill = await scrapesDuringBackfill(['--state-dir', stateDir], truth.calls);
     restarts.sort((a, b) => a.ms - b.ms);
     const restart = { ms: restarts[1].ms, rssMB: Math.max(...restarts.map((r) => r.rssMB)) };
@@ -187,6 +196,7 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
       servePeakRssMB: Math.max(warm.maxRssMB, restart.rssMB),
       coldCpuSeconds: cold.cpuSeconds,
       ...ref,
+      pairedCpuRatios,
       backfill,
     };
   } finally {
@@ -194,14 +204,14 @@ export async function measure(label: string, stateDir: string, truth: { calls: n
   }
 }
 
-/** Median seconds of the reference runs (one fresh process each, interleaved). */
+/** Medians of the reference runs (one fresh process each): the scrapes paired with the cold ingests, then every-transcript and read, interleaved. */
 type References = Pick<
   BenchResult,
   'baselineSeconds' | 'baselineBytes' | 'baselineEverySeconds' | 'readSeconds' | 'baselineCpuSeconds' | 'baselineEveryCpuSeconds' | 'readCpuSeconds'
 >;
-async function references(stateDir: string): Promise<References> {
-  const runs: Record<string, Array<Record<string, number>>> = { baseline: [], 'baseline-every': [], read: [] };
-  for (let i = 0; i < COLD_RUNS; i++) for (const mode of Object.keys(runs)) runs[mode].push(await runChild([mode, stateDir]));
+async function references(stateDir: string, scrapes: Array<Record<string, number>>): Promise<References> {
+  const runs: Record<string, Array<Record<string, number>>> = { baseline: scrapes, 'baseline-every': [], read: [] };
+  for (let i = 0; i < COLD_RUNS; i++) for (const mode of ['baseline-every', 'read']) runs[mode].push(await runChild([mode, stateDir]));
   const med = (xs: Array<Record<string, number>>) => [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)];
   return {
     baselineSeconds: med(runs.baseline).seconds,
@@ -221,7 +231,8 @@ export function ratioLine(r: BenchResult): string {
     `${r.label}: cold ingest CPU ${fmt(r.coldCpuSeconds, 2)} s (wall ${fmt(r.coldSeconds, 2)} s); one exporter scrape CPU ${fmt(r.baselineCpuSeconds, 2)} s ` +
     `(wall ${fmt(r.baselineSeconds, 2)} s, ${fmt(r.baselineBytes / 1048576, 0)} MB of live transcripts); the same loop over every transcript CPU ` +
     `${fmt(r.baselineEveryCpuSeconds, 2)} s; plain read CPU ${fmt(r.readCpuSeconds, 2)} s (wall ${fmt(r.readSeconds, 2)} s). ` +
-    `**ingest / baseline ${x(r.coldCpuSeconds, r.baselineCpuSeconds)} CPU** (${x(r.coldSeconds, r.baselineSeconds)} wall; target <= 0.5x), ` +
+    `**ingest / baseline ${x(r.coldCpuSeconds, r.baselineCpuSeconds)} CPU** (${x(r.coldSeconds, r.baselineSeconds)} wall; target <= 0.5x; ` +
+    `each cold ingest over the scrape run right after it: ${r.pairedCpuRatios.map((v) => `${fmt(v, 2)}x`).join(', ')} CPU), ` +
     `ingest / every-transcript baseline ${x(r.coldCpuSeconds, r.baselineEveryCpuSeconds)} CPU, ` +
     `ingest / read ${x(r.coldCpuSeconds, r.readCpuSeconds, 1)} CPU (${x(r.coldSeconds, r.readSeconds, 1)} wall). ` +
     `/metrics during a cold backfill (${r.backfill.scrapes} scrapes over ${fmt(r.backfill.backfillSeconds, 1)} s): ` +
@@ -294,7 +305,9 @@ How each figure is taken (clawmeter's own processes run with \`${SERVE_NODE_FLAG
   median of three spawns.
 - **baseline**: one scrape of the original exporter, re-implemented in Node
   (\`bench/baseline.ts\`: read every live \`<uuid>.jsonl\`, JSON-decode each line, sum
-  usage per provider and model), in a fresh process, median of ${COLD_RUNS}; the
+  usage per provider and model), in a fresh process right after each cold ingest
+  (the pair sees the machine at the same moment; its speed drifts over minutes here),
+  median of ${COLD_RUNS}, and each pair's own ratio is printed too; the
   *every-transcript* variant runs the same loop over every file clawmeter reads
   (archives too); **plain read** reads those bytes into one buffer and nothing else.
   Ratios are of CPU time (user + system, \`process.cpuUsage\`), which the neighbours on
