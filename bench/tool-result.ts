@@ -3,10 +3,12 @@
  * toolResult recognizer (src/parse/tool-result.ts) against the baseline it avoids,
  * decoding the whole line and JSON.parse, in the same run, on synthetic
  * toolResult lines of about 1 KB, 110 KB and 1.1 MB. Each is timed in alternating
- * rounds; the medians and their ratio are printed. Also the per-line cost of the
- * recognizer's test on a line that is not a tool result (what every other line pays).
+ * rounds; the medians and their ratio are printed. Also the cost of the recognizer's
+ * test (LineMarkers.toolResult) on a one-line block that is not a tool result (an upper
+ * bound of what every other line pays: in a block, one search serves many lines).
  */
-import { isToolResultLine, readToolResult } from '../src/parse/tool-result.js';
+import { readToolResult } from '../src/parse/tool-result.js';
+import { LineMarkers } from '../src/parse/line-markers.js';
 
 const ROUNDS = 9;
 
@@ -32,7 +34,7 @@ function time(fn: () => unknown, iters: number): number[] {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const user = Buffer.from(JSON.stringify({ type: 'message', id: 'u1', parentId: null, timestamp: '2026-11-21T17:19:54.904Z', message: { role: 'user', content: 'hello '.repeat(40), timestamp: 1 } }));
-console.log(`isToolResultLine on another line: ${median(time(() => isToolResultLine(user, 0, user.length), 100_000)).toFixed(2)} µs`);
+console.log(`LineMarkers.toolResult on a one-line block of another line: ${median(time(() => new LineMarkers(user).toolResult(0, user.length), 100_000)).toFixed(2)} µs`);
 for (const repeat of [40, 4000, 40_000]) {
   const b = line(repeat);
   const iters = Math.max(20, Math.floor(2_000_000 / b.length));

@@ -2,7 +2,8 @@
  * LineMarkers (src/parse/line-markers.ts), the block-wide marker search the JSONL
  * and archive sources route lines with, gives the same answer for every line as
  * the per-line tests it replaces: "assistant" anywhere in the line or a
- * custom_message prefix (candidates), and isToolResultLine() (tool results). On
+ * custom_message prefix (candidates), and the role member within the line's first
+ * 320 bytes (tool results). On
  * blocks of real fixture lines, a generated history and seeded mutations, with
  * markers placed at and around the edges that matter (the 320-byte head, the line's
  * end, a marker cut by the newline, lines exactly as long as a marker).
@@ -10,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineMarkers } from '../src/parse/line-markers.js';
-import { TOOL_RESULT_HEAD_BYTES, isToolResultLine } from '../src/parse/tool-result.js';
+import { TOOL_RESULT_HEAD_BYTES } from '../src/parse/tool-result.js';
 import { generatedTranscripts } from './helpers.js';
 import { mutate, rng, transcriptCorpus } from './fuzz-lib.js';
 
@@ -18,6 +19,11 @@ const ROLE = '"role":"toolResult"';
 
 function referenceCandidate(line: string): boolean {
   return line.includes('"assistant"') || (line.length > 24 && line.startsWith('{"type":"custom_message"'));
+}
+
+/** The per-line test the sources used before: a bounded search of the line's head. */
+function referenceToolResult(block: Buffer, start: number, end: number): boolean {
+  return end - start > ROLE.length && block.subarray(start, Math.min(end, start + TOOL_RESULT_HEAD_BYTES)).indexOf(ROLE) !== -1;
 }
 
 /** Routes every line of one block both ways; returns [candidates, tool results] found. */
@@ -35,7 +41,7 @@ function compareBlock(lines: string[]): [number, number] {
     else {
       // the sources ask about tool results only for lines that are not candidates
       const tool = markers.toolResult(start, end);
-      assert.equal(tool, isToolResultLine(block, start, end), `tool result: ${line.slice(0, 120)}`);
+      assert.equal(tool, referenceToolResult(block, start, end), `tool result: ${line.slice(0, 120)}`);
       if (tool) tools++;
     }
     start = end + 1;

@@ -16,7 +16,8 @@ import { createIngestor } from '../src/ingest/pipeline.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { MetricsCollector } from '../src/metrics/collector.js';
 import { ProcessMetrics } from '../src/metrics/process.js';
-import { isToolResultLine, readToolResult, toolOutputText } from '../src/parse/tool-result.js';
+import { readToolResult, toolOutputText } from '../src/parse/tool-result.js';
+import { LineMarkers } from '../src/parse/line-markers.js';
 import { coldArchiveLines } from '../src/sources/cold-envelope.js';
 import { otelConfig } from '../src/settings/otel.js';
 import { OtlpSink } from '../src/sinks/otlp/sink.js';
@@ -88,7 +89,7 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   const real96 = fs.readFileSync(path.join(FIXTURES, 'openclaw-real/v2026.9.6-sqlite/transcript_events-as-jsonl/10ea90ad-a461-492c-8997-b48e0b0e6495.jsonl'), 'utf8').split('\n').find((l) => l.includes('"toolResult"'))!;
   for (const [line, id, ts] of [[real735, 'call_fake_4', Date.parse('2026-11-21T17:19:54.904Z')], [real96, 'call_fake_14', Date.parse('2026-11-21T17:22:46.756Z')]] as const) {
     const b = Buffer.from(line);
-    assert.ok(isToolResultLine(b, 0, b.length));
+    assert.ok(new LineMarkers(b).toolResult(0, b.length));
     const r = readToolResult(b, 0, b.length, true)!;
     assert.deepEqual({ id: r.toolCallId, name: r.toolName, ts: r.tsMs, err: r.isError }, { id, name: 'read', ts, err: false });
     assert.match(toolOutputText(r.outputRaw), /^# USER\.md/);
@@ -102,7 +103,7 @@ test('toolResult recognizer: real 2026.7.35 and 2026.9.6 lines; look-alikes in t
   const notOne = [call({ id: 'x', ts: T0, stop: 'stop', resp: 'r', content: [] }), userLine('"role":"toolResult"'), '{"type":"message","message":{"role":"toolResult","content":['];
   for (const l of notOne) {
     const lb = Buffer.from(l);
-    assert.equal(isToolResultLine(lb, 0, lb.length) && readToolResult(lb, 0, lb.length) !== null, false, l.slice(0, 60));
+    assert.equal(new LineMarkers(lb).toolResult(0, lb.length) && readToolResult(lb, 0, lb.length) !== null, false, l.slice(0, 60));
   }
   // a long output: the head is cut to 1024 characters (a cut escape at the end is dropped)
   const long = Buffer.from(result({ id: 'r', callId: 'c', name: 'read', ts: T0, isError: false, text: '\\"ü'.repeat(5000) }));

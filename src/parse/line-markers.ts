@@ -9,8 +9,7 @@
  *   message line does) or starts as a custom_message (a turn that never reached a
  *   model, O(1) prefix test): the parser decides.
  * - toolResult: the line's first TOOL_RESULT_HEAD_BYTES hold `"role":"toolResult"`
- *   (src/parse/tool-result.ts reads its fields); the same answer as
- *   isToolResultLine().
+ *   (src/parse/tool-result.ts reads its fields).
  *
  * One instance per block; lines must be asked about in increasing order.
  */

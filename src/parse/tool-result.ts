@@ -8,9 +8,9 @@
  * neither decoded nor parsed: only the line's head and tail are (readToolResult),
  * so a look-alike `"isError":` inside the output cannot change the result.
  *
- * Sources call isToolResultLine() (or LineMarkers.toolResult(), line-markers.ts, on a
- * block of lines) on lines their model-call filter did not pick,
- * and push toolResultRecord()'s record, which carries the read fields
+ * Sources recognise the lines (the role member in the line's head:
+ * LineMarkers.toolResult(), line-markers.ts) among those their model-call filter did
+ * not pick, and push toolResultRecord()'s record, which carries the read fields
  * (TranscriptRecord.toolResult) and no text: nothing is serialised or parsed again.
  * The output prefix is copied only when content capture asks for it.
  */
@@ -19,24 +19,17 @@ import { boundName } from '../bounds.js';
 
 /** The role member of a toolResult message line. */
 export const TOOL_RESULT_ROLE = Buffer.from('"role":"toolResult"');
-const ROLE = TOOL_RESULT_ROLE;
 const CONTENT_KEY = Buffer.from('"content":');
 const IS_ERROR_KEY = Buffer.from('"isError":');
 const TEXT_BLOCK = Buffer.from('[{"type":"text","text":"');
 /** The role member sits in the first bytes of an OpenClaw message line (after type, ids and time). */
 export const TOOL_RESULT_HEAD_BYTES = 320;
-const HEAD_BYTES = TOOL_RESULT_HEAD_BYTES;
 /** Characters of output text content capture may keep. */
 export const OUTPUT_HEAD_CHARS = 1024;
 /** Bytes of the output's JSON string body kept undecoded in the compact record. */
 const OUTPUT_RAW_BYTES = 1536;
 /** Lines up to this size are parsed whole (measured: cheaper than the head and tail parses). */
 const WHOLE_BELOW = 2048;
-
-/** O(HEAD_BYTES) test on raw bytes: is this line a toolResult message? */
-export function isToolResultLine(buf: Buffer, start: number, end: number): boolean {
-  return end - start > ROLE.length && buf.subarray(start, Math.min(end, start + HEAD_BYTES)).indexOf(ROLE) !== -1;
-}
 
 function entryTime(v: unknown): number | null {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
@@ -131,7 +124,7 @@ function trimEnd(line: Buffer): Buffer {
 
 /** Where `"content":` starts after the role member in the line's head (-1: not a toolResult head). */
 function contentAt(head: Buffer): number {
-  const role = head.subarray(0, HEAD_BYTES).indexOf(ROLE);
+  const role = head.subarray(0, TOOL_RESULT_HEAD_BYTES).indexOf(TOOL_RESULT_ROLE);
   return role === -1 ? -1 : head.indexOf(CONTENT_KEY, role);
 }
 
