@@ -96,3 +96,16 @@ test('--max-series keeps or drops a histogram series whole', async () => {
   const singles = [{ labels: { x: '1' }, value: 1 }, { labels: { x: '2' }, value: 1 }, { labels: { x: '3' }, value: 1 }];
   assert.deepEqual(new SeriesCap(2).apply([{ name: 'g', samples: singles }])[0].length, 2);
 });
+
+test('--max-series is sticky across an uncapped scrape: the series it exported are kept when a later scrape must cap', async () => {
+  const { SeriesCap } = await import('../src/sinks/prometheus/series-cap.js');
+  const of = (xs: string[]) => xs.map((x) => ({ labels: { x }, value: 1 }));
+  const cap = new SeriesCap(4);
+  assert.deepEqual(cap.apply([{ name: 'g', samples: of(['c', 'd', 'e']) }])[0].map((s) => s.labels.x), ['c', 'd', 'e'], 'under the cap: all');
+  const [kept] = cap.apply([{ name: 'g', samples: of(['a', 'b', 'c', 'd', 'e', 'f']) }]);
+  // c, d, e were exported before and stay; one newcomer fits (in label order: a). Without the memory the cap would keep a-d.
+  assert.deepEqual(kept.map((s) => s.labels.x), ['a', 'c', 'd', 'e']);
+  assert.equal(cap.dropped, 2);
+  // and from then on the kept set holds
+  assert.deepEqual(cap.apply([{ name: 'g', samples: of(['a', 'b', 'c', 'd', 'e', 'f']) }])[0].map((s) => s.labels.x), ['a', 'c', 'd', 'e']);
+});

@@ -13,7 +13,7 @@ import type { TotalsRow, WindowRow } from '../../ledger/ledger.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../ledger/buckets.js';
 import { foldersOf, type Folders } from '../../labeling/fold.js';
 import { scrub } from '../../labeling/privacy.js';
-import { add, cmpLabels, keyOf, list, sorted, type Acc } from '../accumulate.js';
+import { add, addKnown, addNew, cmpLabels, keyOf, list, sorted, type Acc } from '../accumulate.js';
 import { family, histogramPoint, type HistogramPoint, type Labels, type MetricFamily } from '../points.js';
 import { METRICS } from '../table.js';
 import type { CollectInput } from './input.js';
@@ -25,15 +25,26 @@ const TOKEN_TYPES: Array<[string, 'input' | 'output' | 'cacheRead' | 'cacheWrite
   ['cache_write', 'cacheWrite'],
 ];
 
+/** One base label set's token and cost sums (usageFamilies). */
+interface BaseSums {
+  labels: Labels;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  cost: number;
+  costEst: number;
+}
+
 /** Histograms accumulated by label set (per-bound counts as the ledger keeps them). */
 export type Hist = Map<string, { labels: Labels; buckets: number[]; count: number; sum: number }>;
 
 export function addHist(m: Hist, labels: Labels, buckets: readonly number[], count: number, sum: number): void {
-  const l = sorted(labels);
-  const k = keyOf(l);
+  // keyed by the values in the caller's label order (one order per map); sorted once per entry
+  const k = keyOf(labels);
   let h = m.get(k);
   if (!h) {
-    h = { labels: l, buckets: new Array(buckets.length).fill(0), count: 0, sum: 0 };
+    h = { labels: sorted(labels), buckets: new Array(buckets.length).fill(0), count: 0, sum: 0 };
     m.set(k, h);
   }
   for (let i = 0; i < buckets.length; i++) h.buckets[i] += buckets[i];
@@ -60,20 +71,46 @@ export function usageFamilies(totals: Iterable<TotalsRow>, windows: Iterable<Win
   const errors: Acc = new Map();
   const hist: Hist = new Map();
   const histByCategory: Hist = new Map();
+  // Rows sharing the base labels are summed into one entry first (one map lookup per
+  // row); keys are the values in label order, as keyOf() builds them, and each labels
+  // object is built only when its point is new.
+  const NUL = '\u0000';
+  const bases = new Map<string, BaseSums>();
   for (const t of totals) {
     const model = scrub(fold(t.model));
     const agent = scrub(folds.agent(t.agent));
     const provider = scrub(t.provider);
-    const base = { agent, channel: folds.channel(t.channel), model, provider };
-    if (t.errorCategory) add(errors, { agent, category: t.errorCategory, model, provider }, t.messages);
-    else add(messages, { ...base, kind: t.kind }, t.messages);
-    for (const [type, field] of TOKEN_TYPES) add(tokens, { ...base, type }, t[field]);
-    add(cost, base, t.costUsd);
-    add(costEst, base, t.costEstimatedUsd);
+    const channel = folds.channel(t.channel);
+    const mp = model + NUL + provider + NUL;
+    const key = agent + NUL + channel + NUL + mp;
+    let b = bases.get(key);
+    if (!b) {
+      b = { labels: { agent, channel, model, provider }, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0, costEst: 0 };
+      bases.set(key, b);
+    }
+    b.input += t.input;
+    b.output += t.output;
+    b.cacheRead += t.cacheRead;
+    b.cacheWrite += t.cacheWrite;
+    b.cost += t.costUsd;
+    b.costEst += t.costEstimatedUsd;
+    const v = t.messages;
+    if (t.errorCategory) {
+      const k = agent + NUL + t.errorCategory + NUL + mp;
+      if (!addKnown(errors, k, v)) addNew(errors, k, { agent, category: t.errorCategory, model, provider }, v);
+    } else {
+      const k = key + t.kind + NUL;
+      if (!addKnown(messages, k, v)) addNew(messages, k, { ...b.labels, kind: t.kind }, v);
+    }
     if (t.latencyCount > 0) {
       addHist(hist, { model, provider }, t.latencyBuckets, t.latencyCount, t.latencySumSeconds);
       addHist(histByCategory, { category: t.errorCategory, model, provider }, t.latencyBuckets, t.latencyCount, t.latencySumSeconds);
     }
+  }
+  for (const [key, b] of bases) {
+    for (const [type, field] of TOKEN_TYPES) addNew(tokens, key + type + NUL, { ...b.labels, type }, b[field]);
+    addNew(cost, key, b.labels, b.cost);
+    addNew(costEst, key, b.labels, b.costEst);
   }
 
   // Rolling windows (recomputed by the ingest loop).

@@ -47,7 +47,12 @@ function keysOf(samples: Sample[]): string[] {
 export class SeriesCap {
   /** samples left out, over the renderer's lifetime */
   dropped = 0;
-  private exported = new Map<string, Set<string>>();
+  /**
+   * Per family, what it exported last time: its series keys, or, after an uncapped
+   * scrape, its sample list, whose keys are only computed when a later scrape has to
+   * cap (an uncapped scrape, the common case, then builds no key at all).
+   */
+  private exported = new Map<string, Set<string> | Sample[]>();
 
   constructor(private readonly max: number) {}
 
@@ -57,16 +62,20 @@ export class SeriesCap {
     const max = Math.max(0, Math.floor(this.max));
     const share = families.length === 0 ? 0 : Math.floor(max / (2 * families.length));
     const pool = max - share * families.length;
+    if (total <= max) {
+      for (const f of families) this.exported.set(f.name, f.samples);
+      return families.map((f) => f.samples);
+    }
 
     const state = families.map((f) => {
       const sizes = new Map<string, number>();
       for (const k of keysOf(f.samples)) sizes.set(k, (sizes.get(k) ?? 0) + 1);
-      const before = this.exported.get(f.name);
+      const before = this.before(f.name);
       const keep = new Set<string>();
       const fresh: Series[] = [];
       let used = 0;
       for (const [key, size] of sizes) {
-        if (before?.has(key) || total <= max) {
+        if (before?.has(key)) {
           keep.add(key);
           used += size;
         } else fresh.push({ key, size });
@@ -74,44 +83,50 @@ export class SeriesCap {
       return { keep, fresh, next: 0, used, done: false };
     });
 
-    if (total > max) {
-      let excess = state.reduce((n, s) => n + Math.max(0, s.used - share), 0);
-      // Phase 1: every family up to its share.
-      for (const s of state) {
-        while (s.next < s.fresh.length && s.used + s.fresh[s.next].size <= share) {
-          s.keep.add(s.fresh[s.next].key);
-          s.used += s.fresh[s.next++].size;
-        }
+    let excess = state.reduce((n, s) => n + Math.max(0, s.used - share), 0);
+    // Phase 1: every family up to its share.
+    for (const s of state) {
+      while (s.next < s.fresh.length && s.used + s.fresh[s.next].size <= share) {
+        s.keep.add(s.fresh[s.next].key);
+        s.used += s.fresh[s.next++].size;
       }
-      // Phase 2: the shared pool, one series per family per round.
-      let progress = true;
-      while (progress) {
-        progress = false;
-        for (const s of state) {
-          if (s.done || s.next >= s.fresh.length) continue;
-          const ser = s.fresh[s.next];
-          const more = Math.max(0, s.used + ser.size - share) - Math.max(0, s.used - share);
-          if (excess + more > pool) {
-            s.done = true;
-            continue;
-          }
-          excess += more;
-          s.used += ser.size;
-          s.keep.add(ser.key);
-          s.next++;
-          progress = true;
+    }
+    // Phase 2: the shared pool, one series per family per round.
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const s of state) {
+        if (s.done || s.next >= s.fresh.length) continue;
+        const ser = s.fresh[s.next];
+        const more = Math.max(0, s.used + ser.size - share) - Math.max(0, s.used - share);
+        if (excess + more > pool) {
+          s.done = true;
+          continue;
         }
+        excess += more;
+        s.used += ser.size;
+        s.keep.add(ser.key);
+        s.next++;
+        progress = true;
       }
     }
 
     return families.map((f, i) => {
       const keep = state[i].keep;
       this.exported.set(f.name, keep);
-      if (total <= max) return f.samples;
       const keys = keysOf(f.samples);
       const kept = f.samples.filter((_, j) => keep.has(keys[j]));
       this.dropped += f.samples.length - kept.length;
       return kept;
     });
+  }
+
+  /** The series keys a family exported last time (undefined: none remembered). */
+  private before(name: string): Set<string> | undefined {
+    const e = this.exported.get(name);
+    if (e === undefined || e instanceof Set) return e;
+    const keys = new Set(keysOf(e));
+    this.exported.set(name, keys);
+    return keys;
   }
 }
