@@ -216,7 +216,7 @@ test('polls both providers with the right headers, at most once per 5 minutes, i
 
 test('the 5-minute floor holds unless explicitly lowered for tests; 429 backs off; network errors count as failures', async () => {
   let status = 200;
-  const srv = await fakeServer((req, res) => (status === 200 ? json(res, 200, CODEX_BODY) : json(res, status, {})));
+  const srv = await fakeServer((_req, res) => (status === 200 ? json(res, 200, CODEX_BODY) : json(res, status, {})));
   const root = tmpDir();
   const state = makeState(root);
   fs.rmSync(path.join(state, 'agents/work'), { recursive: true });

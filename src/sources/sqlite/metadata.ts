@@ -22,7 +22,7 @@ import { colOrNull, firstCol, quoteIdent, type StoreSchema, type TableInfo } fro
 /** Large SessionEntry fields clawmeter never needs (prompt report, skills snapshot). */
 const ENTRY_DROP = `'$.systemPromptReport', '$.skillsSnapshot'`;
 
-function entrySelect(t: TableInfo, col = 'entry_json'): string {
+function entrySelect(col = 'entry_json'): string {
   return `CASE WHEN json_valid(${quoteIdent(col)}) THEN json_remove(${quoteIdent(col)}, ${ENTRY_DROP}) END AS entry_json`;
 }
 
@@ -64,7 +64,7 @@ function readWindowsLayout(db: Database.Database, schema: StoreSchema): SessionI
   const nodes = new Map<string, { current: string | null; entry: Record<string, unknown>; archived: boolean }>();
   if (nodesT && nodesT.columns.has('session_key') && nodesT.columns.has('current_session_id')) {
     const sql = `SELECT session_key, current_session_id, ${
-      nodesT.columns.has('entry_json') ? entrySelect(nodesT) : 'NULL AS entry_json'
+      nodesT.columns.has('entry_json') ? entrySelect() : 'NULL AS entry_json'
     }, ${colOrNull(nodesT, 'archived_at')} FROM session_nodes`;
     for (const r of db.prepare(sql).all() as Array<{
       session_key: string;
@@ -123,7 +123,7 @@ function readSessionsLayout(db: Database.Database, schema: StoreSchema): Session
   const current = new Set<string>();
   const entryByKey = new Map<string, Record<string, unknown>>();
   if (entT && entT.columns.has('entry_json') && (entT.columns.has('session_key') || entT.columns.has('key'))) {
-    const sql = `SELECT ${firstCol(entT, ['session_key', 'key'], 'k')}, ${colOrNull(entT, 'session_id')}, ${entrySelect(entT)} FROM session_entries`;
+    const sql = `SELECT ${firstCol(entT, ['session_key', 'key'], 'k')}, ${colOrNull(entT, 'session_id')}, ${entrySelect()} FROM session_entries`;
     for (const r of db.prepare(sql).all() as Array<{ k: string; session_id: string | null; entry_json: string | null }>) {
       const entry = parseEntry(r.entry_json);
       if (r.session_id) entry.sessionId = r.session_id;
