@@ -313,7 +313,7 @@ test('npm i -g of the packed tarball into a temporary prefix: the CLI, the demo 
   assert.equal(pack.status, 0, pack.stderr);
   const tgz = path.join(root, pack.stdout.trim().split('\n').pop()!);
   const prefix = path.join(root, 'prefix');
-  const i = spawnSync('npm', ['i', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tgz], { encoding: 'utf8' });
+  const i = spawnSync('npm', ['i', '-g', '--allow-scripts=better-sqlite3', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tgz], { encoding: 'utf8' });
   assert.equal(i.status, 0, i.stderr.slice(-2000));
   const bin = path.join(prefix, 'bin/clawmeter');
   const help = spawnSync(bin, ['--help'], { encoding: 'utf8' });
