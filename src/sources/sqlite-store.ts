@@ -29,7 +29,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SOURCE } from '../model.js';
 import type { AgentDir, Cursor, PollContext, Source, SourceBatch, TranscriptContext, TranscriptRecord } from '../model.js';
-import { MODEL_CALL_MARKER, candidateText } from '../parse/transcript-line.js';
+import { MODEL_CALL_MARKER, candidateText, isCustomMessage } from '../parse/transcript-line.js';
 import { FAILED_RUN_MARKER } from '../parse/failed-run.js';
 import { isRegularFile } from './safe-open.js';
 import { zstdDecompress } from './zstd.js';
@@ -38,7 +38,7 @@ import { probeSchema, type StoreSchema } from './sqlite/schema.js';
 import { metadataSignature, readAuth, readSessions } from './sqlite/metadata.js';
 import { readStoreArchives } from './sqlite/archives.js';
 import { fileSignature, hashOf, sessionCursorPrefix, storeCursorKey, type SessionCursor, type StoreCursor } from './sqlite/cursors.js';
-import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions, toolResultOfRow } from './sqlite/queries.js';
+import { deletionSignals, readStatement, sessionKeyStatement, sweepSessions, toolResultOfRow, toolResultOfSmallRow, type EventRow } from './sqlite/queries.js';
 export { sessionCursorPrefix, storeCursorKey } from './sqlite/cursors.js';
 
 /** Where OpenClaw keeps an agent's store, relative to `agents/<agent>/`. */
@@ -302,23 +302,24 @@ export class SqliteStoreSource implements Source {
     let bytes = 0;
     let lines = 0;
     for (;;) {
-      const rows = stmt.all(sid, seq, limit) as Array<[number, Buffer | null, Buffer | null, number | null, number, number | null, number, Buffer | null, Buffer | null, string | null]>;
+      const rows = stmt.all(sid, seq, limit) as EventRow[];
       let chunkBytes = 0;
-      for (const [s, plainCandidate, z, octets, ruledOut, zbytes, plain, head, tail, nav] of rows) {
+      for (const [s, small, z, octets, zbytes, bigCandidate, head, tail, nav] of rows) {
         seq = s;
         lines++;
         let event: Buffer | null = null;
         let n = 0;
-        if (plain) {
-          n = octets ?? 0;
-          event = plainCandidate;
-        } else if (ruledOut) {
-          // Not an assistant message (see readStatement): not decompressed, cannot be a call; maybe a tool result.
+        if (octets !== null) {
+          // plain event_json: a small row whole, a larger one as its call-candidate bytes or tool cells (readStatement)
+          n = octets;
+          event = small === null ? bigCandidate : small.indexOf(MODEL_CALL_MARKER) !== -1 || isCustomMessage(small, 0, small.length) ? small : null;
+        } else if (z === null) {
+          // Compressed and not an assistant message (see readStatement): not decompressed, cannot be a call; maybe a tool result.
           chunkBytes += zbytes ?? 0;
           const t = toolResultOfRow(stmt, sid, s, 0, { head: null, tail: null, nav }, false);
           if (t) records.push(t);
           continue;
-        } else if (z !== null) {
+        } else {
           try {
             const buf = zstdDecompress(z);
             n = buf.length;
@@ -336,8 +337,10 @@ export class SqliteStoreSource implements Source {
           const ev = event;
           const c = candidateText(ev, 0, ev.length);
           records.push(c.cut ? { text: c.text, pos: s, full: () => ev.toString('utf8') } : { text: c.text, pos: s });
-        } else {
-          const t = toolResultOfRow(stmt, sid, s, n, { head, tail, nav: null }, ctx.toolOutputs === true); // tool spans (sqlite/tool-results.ts)
+        } else if (small !== null || head !== null) {
+          // tool spans (sqlite/tool-results.ts)
+          const keep = ctx.toolOutputs === true;
+          const t = small !== null ? toolResultOfSmallRow(small, s, keep) : toolResultOfRow(stmt, sid, s, n, { head, tail, nav: null }, keep);
           if (t) records.push(t);
         }
       }

@@ -41,12 +41,39 @@ export function* sweepSessions(db: Database.Database): Iterable<[string, number]
   }
 }
 
-export { toolResultOfRow } from './tool-results.js';
+export { toolResultOfRow, toolResultOfSmallRow } from './tool-results.js';
+
+/** Plain rows up to this size are fetched whole and sorted in JS; larger ones as their call-candidate bytes or tool cells. */
+export const WHOLE_ROW_BYTES = 64 * 1024;
+
+/** The cells of one row of readStatement(). */
+export type EventRow = [
+  seq: number,
+  /** event_json as bytes when it is at most WHOLE_ROW_BYTES */
+  small: Buffer | null,
+  /** event_zstd of a compressed row that may be an assistant message */
+  zstd: Buffer | null,
+  /** octet_length(event_json): null for a compressed row */
+  octets: number | null,
+  /** event_utf8_bytes (decoded size of a compressed row) */
+  zbytes: number | null,
+  /** a larger plain row whole when it may be a call (it holds "assistant", or starts as a custom_message) */
+  bigCandidate: Buffer | null,
+  /** the tool cells (tool-results.ts): a larger plain row's head and tail, a compressed row's navigation fields */
+  head: Buffer | null,
+  tail: Buffer | null,
+  nav: string | null,
+];
 
 /**
- * Reads one session's rows after a seq; sizes come from SQLite, without a pass in JS.
- * Cells: seq, candidate bytes, zstd blob, octets, ruled out, decoded size, plain, and
- * the three tool-result cells (tool-results.ts).
+ * Reads one session's rows after a seq (cells: EventRow). Small plain rows (all but
+ * a few: OpenClaw compresses the events of 1 KiB to 4 MiB) come whole as bytes and
+ * the source tells calls and tool results from the rest with a byte search: each test
+ * written in SQL read the whole value once more (the candidate test and the tool-result
+ * cells took about 1.5 of 4.6 CPU-s of this query over the 1 GB bench store). Larger
+ * plain rows keep the tests in SQL, so a large tool output never reaches JavaScript:
+ * their bytes only when they may be a call, else the tool cells. Sizes come from
+ * SQLite (octet_length reads no content).
  */
 export function readStatement(db: Database.Database, schema: StoreSchema, keepToolOutput = false): Database.Statement {
   const cols = schema.events!.columns;
@@ -66,16 +93,13 @@ export function readStatement(db: Database.Database, schema: StoreSchema, keepTo
       : '0';
   const z = schema.eventZstd ? `CASE WHEN event_json IS NULL AND NOT ${ruledOut} THEN event_zstd END` : 'NULL';
   const zbytes = schema.eventZstd && cols.has('event_utf8_bytes') ? 'event_utf8_bytes' : 'NULL';
-  // Plain rows: only those containing "assistant" (the only ones that can be calls) or starting
-  // as a custom_message (a turn that never reached a model: O(1) prefix test) are
-  // fetched, as bytes, so the parser's content cut happens before any decoding; the
-  // others are only measured (octet_length: their size in bytes without copying them
-  // into a blob, about 15 % of the query's time on the bench store).
+  const big = `(octet_length(event_json) > ${WHOLE_ROW_BYTES})`;
+  // the SQL form of the source's byte tests on small rows (readSession, tool-results.ts)
   const candidate = `instr(event_json, '"assistant"') > 0 OR substr(event_json, 1, 24) = '{"type":"custom_message"'`;
-  const tools = toolCells(Boolean(schema.eventZstd && cols.has('navigation_json')), keepToolOutput);
+  const tools = toolCells(big, Boolean(schema.eventZstd && cols.has('navigation_json')), keepToolOutput);
   const sql =
-    `SELECT seq, CASE WHEN ${candidate} THEN CAST(event_json AS BLOB) END, ${z}, ` +
-    `octet_length(event_json), ${ruledOut}, ${zbytes}, event_json IS NOT NULL, ${tools} ` +
+    `SELECT seq, CASE WHEN NOT ${big} THEN CAST(event_json AS BLOB) END, ${z}, octet_length(event_json), ${zbytes}, ` +
+    `CASE WHEN ${big} THEN (CASE WHEN ${candidate} THEN CAST(event_json AS BLOB) END) END, ${tools} ` +
     `FROM transcript_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`;
   return db.prepare(sql).raw();
 }

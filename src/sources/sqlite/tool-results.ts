@@ -1,38 +1,38 @@
 /**
  * Tool results from the SQLite store for `openclaw.tool.execution` spans, taken in
- * the same pass as the calls: three more cells of the main read statement
- * (queries.ts), so the output of a tool (often the largest rows) never reaches
- * JavaScript and no row is read twice.
- *   - plain rows (`event_json`) whose head names the toolResult role: a short row
- *     whole, a long one as its two ends (the first HEAD_BYTES and last TAIL_BYTES,
- *     byte slices of the value), which the recognizer for JSONL lines proves
- *     (readToolResultEnds, src/parse/tool-result.ts); a row whose proofs need a byte
- *     in between is fetched whole once. With content capture (toolOutputs) rows are
- *     read whole, for the output prefix;
+ * the same pass as the calls (the main read statement, queries.ts), so no row is
+ * read twice and a large tool output never reaches JavaScript:
+ *   - small plain rows (`event_json`, all but a few) come whole; a row whose head
+ *     names the toolResult role is read by the recognizer for JSONL lines
+ *     (toolResultOfSmallRow, readToolResult in src/parse/tool-result.ts);
+ *   - larger plain rows come as tool cells: the first HEAD_BYTES and last TAIL_BYTES
+ *     (byte slices of the value) of a row whose head names the role, which
+ *     readToolResultEnds proves; a row whose proofs need a byte in between is fetched
+ *     whole once. With content capture (toolOutputs) they come whole, for the output
+ *     prefix;
  *   - compressed rows (`event_zstd`): OpenClaw's navigation projection, whose `model`
  *     entry carries the tool call id, tool name, isError and time without the output
  *     (checked on a real 2026.9.6 store), so they are never decompressed.
- * (Before, a second query per chunk re-read every row of the range and parsed the
- * tool-result rows with json_extract: about 0.9 CPU-s of a 1 GB store backfill.)
  */
 import type Database from 'better-sqlite3';
 import type { TranscriptRecord } from '../../model.js';
-import { readToolResult, readToolResultEnds, toolResultRecordOf } from '../../parse/tool-result.js';
+import { TOOL_RESULT_HEAD_BYTES, TOOL_RESULT_ROLE, readToolResult, readToolResultEnds, toolResultRecordOf } from '../../parse/tool-result.js';
 
 const HEAD_BYTES = 2048;
 const TAIL_BYTES = 1024;
 
 /**
- * The read statement's tool cells: a plain row whose head names the toolResult role
- * as its head (or all of it) and its tail (the source ignores them for a row that is
- * a call candidate: excluding those here would scan every row once more); a
- * compressed one as a JSON array of its navigation fields.
+ * The read statement's tool cells. For a larger plain row (`big`, an SQL condition)
+ * whose head names the toolResult role: its two ends (the whole row with content
+ * capture); the source ignores them for a row that is a call candidate (excluding
+ * those here would scan the row once more). For a compressed row: a JSON array of its
+ * navigation fields.
  */
-export function toolCells(navigation: boolean, keepOutput: boolean): string {
-  const role = `event_json IS NOT NULL AND instr(substr(event_json, 1, 320), '"role":"toolResult"') > 0`;
-  const whole = keepOutput ? '1' : `octet_length(event_json) <= ${HEAD_BYTES + TAIL_BYTES}`;
-  const head = `CASE WHEN ${role} THEN (CASE WHEN ${whole} THEN CAST(event_json AS BLOB) ELSE substr(CAST(event_json AS BLOB), 1, ${HEAD_BYTES}) END) END`;
-  const tail = `CASE WHEN ${role} AND NOT (${whole}) THEN substr(CAST(event_json AS BLOB), -${TAIL_BYTES}) END`;
+export function toolCells(big: string, navigation: boolean, keepOutput: boolean): string {
+  const role = `${big} AND instr(substr(event_json, 1, ${TOOL_RESULT_HEAD_BYTES}), '"role":"toolResult"') > 0`;
+  // with content capture the row comes whole (for the output prefix), else its two ends
+  const head = `CASE WHEN ${role} THEN ${keepOutput ? 'CAST(event_json AS BLOB)' : `substr(CAST(event_json AS BLOB), 1, ${HEAD_BYTES})`} END`;
+  const tail = keepOutput ? 'NULL' : `CASE WHEN ${role} THEN substr(CAST(event_json AS BLOB), -${TAIL_BYTES}) END`;
   if (!navigation) return `${head}, ${tail}, NULL`;
   const m = (p: string) => `json_extract(navigation_json, '$.model.message.${p}')`;
   // CASE (not AND) guards the JSON functions: json_extract() raises on invalid JSON.
@@ -40,6 +40,13 @@ export function toolCells(navigation: boolean, keepOutput: boolean): string {
     `CASE WHEN event_json IS NULL AND json_valid(navigation_json) THEN (CASE WHEN json_extract(navigation_json, '$.navigation.message.role') = 'toolResult' ` +
     `THEN json_array(json_extract(navigation_json, '$.navigation.timestamp'), ${m('timestamp')}, ${m('toolCallId')}, ${m('toolName')}, ${m('isError')}) END) END`;
   return `${head}, ${tail}, ${nav}`;
+}
+
+/** A small plain row's tool result (the row whole), or null when it holds none; the head test of JSONL lines. */
+export function toolResultOfSmallRow(row: Buffer, seq: number, keepOutput: boolean): TranscriptRecord | null {
+  if (row.subarray(0, TOOL_RESULT_HEAD_BYTES).indexOf(TOOL_RESULT_ROLE) === -1) return null;
+  const r = readToolResult(row, 0, row.length, keepOutput);
+  return r ? { pos: seq, toolResult: r } : null;
 }
 
 /** One plain row whole (a long row whose ends did not settle it). */
