@@ -13,6 +13,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { Ledger, LedgerUnavailable } from '../src/ledger/ledger.js';
+import { PAGE_SIZE } from '../src/ledger/schema.js';
 import { assistantLine, headerLine, ingestOnce, makeState, tmpDir, totalsOf } from './helpers.js';
 
 const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../bin/clawmeter.js');
@@ -83,6 +84,32 @@ test('tampered totals (a row deleted, a count changed, meta off) are rebuilt fro
     assert.deepEqual(again.notes, []);
     again.ledger.close();
   }
+});
+
+test('a new ledger has 16 KiB pages; one made with 4 KiB pages (before) keeps them and keeps counting', async () => {
+  const { stateDir, data, file } = await ingested();
+  const pageSize = (f: string) => {
+    const db = new Database(f, { readonly: true });
+    try {
+      return db.pragma('page_size', { simple: true });
+    } finally {
+      db.close();
+    }
+  };
+  assert.equal(pageSize(file), PAGE_SIZE);
+  assert.equal(PAGE_SIZE, 16384);
+  // the file as an earlier clawmeter made it: SQLite's default 4 KiB pages
+  const db = new Database(file);
+  db.pragma('journal_mode = DELETE');
+  db.pragma('page_size = 4096');
+  db.exec('VACUUM');
+  db.close();
+  assert.equal(pageSize(file), 4096);
+  fs.appendFileSync(path.join(stateDir, 'agents/main/sessions/s1.jsonl'), assistantLine({ model: 'm9', input: 5 }) + '\n');
+  const r = await ingestOnce([stateDir], data);
+  assert.equal(r.ledger.callCount(), 31, 'the 30 calls kept, the new one counted once');
+  r.ledger.close();
+  assert.equal(pageSize(file), 4096, 'not rebuilt');
 });
 
 function refused(data: string, why: RegExp): void {

@@ -5,7 +5,7 @@
  *
  * Once started (by the first stepped commit: a backfill), the writer's connection
  * stops checkpointing itself (`wal_autocheckpoint = 0`) and, after each commit
- * that left more than CHECKPOINT_FRAMES not yet copied into the main file, asks the
+ * that left more than CHECKPOINT_BYTES of frames not yet copied into the main file, asks the
  * checkpoint thread (checkpoint-worker.ts) for a PASSIVE checkpoint. One request is
  * in flight at a time; requests meanwhile are coalesced. The frames waiting are read
  * from the wal-index header in the `-shm` file (mxFrame - nBackfill, the layout
@@ -25,10 +25,12 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
-/** SQLite's default auto-checkpoint threshold: 1,000 pages of 4 KiB. */
+/**
+ * WAL bytes waiting that make a checkpoint worth asking for: SQLite's default threshold
+ * (1,000 pages of 4 KiB), kept in bytes whatever the ledger's page size (16 KiB for a
+ * new ledger, schema.ts PAGE_SIZE; 4 KiB for one made before), so the WAL stays as small.
+ */
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
-const AUTO_CHECKPOINT_PAGES = 1000;
-const CHECKPOINT_FRAMES = AUTO_CHECKPOINT_PAGES;
 /** wal-index header (walformat.html): mxFrame at byte 16 of the first copy, nBackfill at 96 (checkpoint info); native byte order. */
 const MX_FRAME_AT = 16;
 const N_BACKFILL_AT = 96;
@@ -57,6 +59,8 @@ export class Checkpointer {
   private readonly done = new SharedArrayBuffer(4);
   private busy = false;
   private again = false;
+  /** WAL frames (one page each) that hold CHECKPOINT_BYTES; set by start(). */
+  private frames = CHECKPOINT_BYTES / 4096;
 
   constructor(
     private readonly db: Database.Database,
@@ -83,6 +87,7 @@ export class Checkpointer {
   /** Starts the checkpoint thread (idempotent). */
   start(): void {
     if (this.worker) return;
+    this.frames = Math.max(1, Math.floor(CHECKPOINT_BYTES / (this.db.pragma('page_size', { simple: true }) as number)));
     const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
       workerData: { file: this.file, done: this.done },
       execArgv: [],
@@ -118,7 +123,7 @@ export class Checkpointer {
     if (!this.worker) return;
     const pending = pendingFrames(this.file);
     if (pending !== null) {
-      if (pending >= CHECKPOINT_FRAMES) this.request();
+      if (pending >= this.frames) this.request();
       return;
     }
     let size = 0;
@@ -147,7 +152,7 @@ export class Checkpointer {
     this.busy = false;
     for (const r of this.idleWaiters.splice(0)) r();
     this.notify('warn', 'checkpoint thread stopped; the writer checkpoints itself', { error: err.message });
-    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
+    if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${this.frames}`);
   }
 
   /** Stops the thread and waits (bounded) until its connection is closed. */

@@ -70,7 +70,7 @@ export type EventRow = [
  * a few: OpenClaw compresses the events of 1 KiB to 4 MiB) come whole as bytes and
  * the source tells calls and tool results from the rest with a byte search: each test
  * written in SQL read the whole value once more (the candidate test and the tool-result
- * cells took about 1.5 of 4.6 CPU-s of this query over the 1 GB bench store). Larger
+ * cells took about 1 of 4.6-5 CPU-s of this query over the 1 GB bench store). Larger
  * plain rows keep the tests in SQL, so a large tool output never reaches JavaScript:
  * their bytes only when they may be a call, else the tool cells. Sizes come from
  * SQLite (octet_length reads no content).
