@@ -119,7 +119,7 @@ function configure(db: Database.Database): void {
  * Page size of a new ledger (an existing one keeps the size it was made with). A commit
  * writes each dirty page as one WAL frame, and a backfill batch's random dedupe keys
  * dirty most leaves of that index: with 16 KiB pages instead of SQLite's 4 KiB the
- * COMMIT of a 10,000-call batch took a median 7.7 instead of 14.5 ms and at most 17
+ * COMMIT of a 10,000-call batch took a median 8.2 instead of 14.5 ms and at most 16
  * instead of 27 ms on the 1 GB bench history (docs/benchmarks.md, sixth round).
  */
 export const PAGE_SIZE = 16384;
