@@ -59,14 +59,16 @@ export class Checkpointer {
   private readonly done = new SharedArrayBuffer(4);
   private busy = false;
   private again = false;
-  /** WAL frames (one page each) that hold CHECKPOINT_BYTES; set by start(). */
-  private frames = CHECKPOINT_BYTES / 4096;
+  /** WAL frames (one page each, of the ledger's page size, fixed when the file was made) that hold CHECKPOINT_BYTES. */
+  private readonly frames: number;
 
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     private readonly notify: (level: 'warn', msg: string, fields: Record<string, unknown>) => void,
-  ) {}
+  ) {
+    this.frames = Math.max(1, Math.floor(CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number)));
+  }
 
   /** Checkpoints the thread has completed. */
   checkpoints = 0;
@@ -87,7 +89,6 @@ export class Checkpointer {
   /** Starts the checkpoint thread (idempotent). */
   start(): void {
     if (this.worker) return;
-    this.frames = Math.max(1, Math.floor(CHECKPOINT_BYTES / (this.db.pragma('page_size', { simple: true }) as number)));
     const w = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
       workerData: { file: this.file, done: this.done },
       execArgv: [],
