@@ -54,7 +54,9 @@ export class TranscriptFilesSource implements Source {
     opts: TranscriptFileOptions = {},
   ) {
     this.maxLine = opts.maxLineBytes ?? 32 * 1024 * 1024;
-    this.batchBytes = opts.batchBytes ?? 2 * 1024 * 1024;
+    // A batch is parsed without a pause: 512 KiB instead of 2 MiB took the /metrics p99 during a
+    // 1 GB cold backfill from 33.5-50.4 to 27.6-29.6 ms (median 7-10 -> 5 ms), cold ingest CPU the same within noise.
+    this.batchBytes = opts.batchBytes ?? 512 * 1024;
     this.includeImport = opts.includeImportArchive ?? true;
     this.maxArchiveBytes = opts.maxArchiveBytes ?? MAX_ARCHIVE_BYTES;
   }
