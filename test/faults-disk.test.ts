@@ -77,10 +77,15 @@ test('ledger disk full, then read-only: last state served, reported, recovered w
     await until(async () => sum(await s.metrics(), 'openclaw_usage_messages_total') === expected || undefined, 20_000, 'recovery after ENOSPC');
     assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
     assert.match(await s.metrics(), /^clawmeter_ledger_writable 1$/m, 'writable again after the next commit');
+    // On the nearly full disk each commit was checkpointed at once (checkpointer.ts LOW_DISK_BYTES):
+    // the WAL does not take the room the main file needs to take in its pages.
+    const wal = path.join(mnt, 'data', 'ledger.sqlite-wal');
+    assert.equal(fs.existsSync(wal) ? fs.statSync(wal).size : 0, 0, 'WAL emptied after each commit on a nearly full disk');
 
     // Read-only: a tmpfs cannot be remounted ro while SQLite holds files open for writing
     // (EBUSY), so this is the ledger on a read-only disk at start: a one-line error, exit 2.
     assert.equal(await s.stop(), 0);
+    assert.equal(fs.existsSync(wal), false, 'the stop checkpointed and removed the WAL');
     assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
     append(30);
     const ro = spawnSync(process.execPath, [BIN, 'serve', '--state-dir', stateDir, '--data-dir', path.join(mnt, 'data'), '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 20_000 });

@@ -15,6 +15,13 @@
  * safety is SQLite's own: a checkpoint only copies committed frames, and a kill at
  * any moment leaves a WAL that the next open replays.
  *
+ * On a nearly full disk (under LOW_DISK_BYTES free where the ledger lives, as after a
+ * disk-full episode) each commit is followed by a TRUNCATE checkpoint on the writer
+ * itself: a WAL left to grow there takes the room its own checkpoint needs to grow the
+ * main file, and a ledger of 1.9 MB with a 2.5 MB WAL on a 4 MB disk could then never
+ * checkpoint again, not even at close (the faults-disk test). It costs a synchronous
+ * checkpoint per commit, only while the disk is that full.
+ *
  * close() stops the thread synchronously (its connection closed before the
  * writer's, so the writer's close still checkpoints and removes the WAL as
  * before); the thread is unref'd, so it never keeps a process alive. If the thread
@@ -22,6 +29,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 
@@ -35,6 +43,18 @@ const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 const MX_FRAME_AT = 16;
 const N_BACKFILL_AT = 96;
 const CLOSE_WAIT_MS = 5000;
+/** Free bytes on the ledger's file system under which every commit is checkpointed at once (TRUNCATE). */
+export const LOW_DISK_BYTES = 64 * 1024 * 1024;
+
+/** Bytes free to an unprivileged writer on the file system holding `dir`; null when it cannot be told. */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
 
 /** Frames in the WAL not yet copied into the main file, from the `-shm` file; null when it cannot be read. */
 export function pendingFrames(file: string): number | null {
@@ -121,6 +141,11 @@ export class Checkpointer {
 
   /** After a commit: a checkpoint if many frames wait to be copied (coalesced while one runs). */
   afterCommit(): void {
+    const free = freeBytes(path.dirname(this.file));
+    if (free !== null && free < LOW_DISK_BYTES) {
+      this.truncateNow();
+      return;
+    }
     if (!this.worker) return;
     const pending = pendingFrames(this.file);
     if (pending !== null) {
@@ -134,6 +159,24 @@ export class Checkpointer {
       return;
     }
     if (size >= CHECKPOINT_BYTES) this.request();
+  }
+
+  /** Truncating checkpoints done on the writer because the disk was nearly full. */
+  lowDiskCheckpoints = 0;
+
+  /** Copies the whole WAL into the main file and empties it, on the writer's connection (the commit stands whatever happens here). */
+  private truncateNow(): void {
+    // No waiting for readers or the checkpoint thread (busy: the next commit tries again).
+    const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
+    try {
+      this.db.pragma('busy_timeout = 0');
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (r?.busy === 0) this.lowDiskCheckpoints++;
+    } catch (err) {
+      this.notify('warn', 'WAL checkpoint on a nearly full disk failed; will retry after the next commit', { error: (err as Error).message });
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   private request(): void {
