@@ -77,10 +77,10 @@ test('ledger disk full, then read-only: last state served, reported, recovered w
     await until(async () => sum(await s.metrics(), 'openclaw_usage_messages_total') === expected || undefined, 20_000, 'recovery after ENOSPC');
     assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
     assert.match(await s.metrics(), /^clawmeter_ledger_writable 1$/m, 'writable again after the next commit');
-    // On the nearly full disk each commit was checkpointed at once (checkpointer.ts LOW_DISK_BYTES):
-    // the WAL does not take the room the main file needs to take in its pages.
+    // On the nearly full disk each commit is checkpointed at once (checkpointer.ts LOW_DISK_BYTES):
+    // the WAL does not take the room the main file needs to grow into. (Polled: a cycle may be committing.)
     const wal = path.join(mnt, 'data', 'ledger.sqlite-wal');
-    assert.equal(fs.existsSync(wal) ? fs.statSync(wal).size : 0, 0, 'WAL emptied after each commit on a nearly full disk');
+    await until(async () => (fs.existsSync(wal) ? fs.statSync(wal).size : 0) === 0 || undefined, 5_000, 'an empty WAL after a commit on a nearly full disk');
 
     // Read-only: a tmpfs cannot be remounted ro while SQLite holds files open for writing
     // (EBUSY), so this is the ledger on a read-only disk at start: a one-line error, exit 2.

@@ -161,17 +161,13 @@ export class Checkpointer {
     if (size >= CHECKPOINT_BYTES) this.request();
   }
 
-  /** Truncating checkpoints done on the writer because the disk was nearly full. */
-  lowDiskCheckpoints = 0;
-
   /** Copies the whole WAL into the main file and empties it, on the writer's connection (the commit stands whatever happens here). */
   private truncateNow(): void {
     // No waiting for readers or the checkpoint thread (busy: the next commit tries again).
     const timeout = this.db.pragma('busy_timeout', { simple: true }) as number;
     try {
       this.db.pragma('busy_timeout = 0');
-      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-      if (r?.busy === 0) this.lowDiskCheckpoints++;
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch (err) {
       this.notify('warn', 'WAL checkpoint on a nearly full disk failed; will retry after the next commit', { error: (err as Error).message });
     } finally {
