@@ -44,7 +44,7 @@ const MX_FRAME_AT = 16;
 const N_BACKFILL_AT = 96;
 const CLOSE_WAIT_MS = 5000;
 /** Free bytes on the ledger's file system under which every commit is checkpointed at once (TRUNCATE). */
-export const LOW_DISK_BYTES = 64 * 1024 * 1024;
+const LOW_DISK_BYTES = 64 * 1024 * 1024;
 
 /** Bytes free to an unprivileged writer on the file system holding `dir`; null when it cannot be told. */
 function freeBytes(dir: string): number | null {
