@@ -32,6 +32,7 @@ export const BUCKETS_DDL = `
     PRIMARY KEY (start_ms, agent, kind, channel, chat_type, provider, model, error_category, source)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS calls_errors ON calls (ts_ms) WHERE error_category IS NOT NULL;
+  CREATE INDEX IF NOT EXISTS calls_stop_errors ON calls (ts_ms) WHERE stop_reason = 'error';
 `;
 
 const DIM_COLS = 'agent, kind, channel, chat_type, provider, model, error_category, source';
