@@ -118,6 +118,9 @@ test('basic auth: bcrypt cost honoured, unknown users cost as much as known ones
   const t = performance.now();
   assert.equal(await auth.check({ user: 'alice', password: 'wonderland' }), true);
   assert.ok(performance.now() - t < cost10 / 4, 'a repeated success is served from the cache');
+  const none = new BasicAuth({}); // no users (the default): nothing to check against, and no bcrypt at start-up
+  assert.equal(none.enabled, false);
+  assert.equal(await none.check({ user: 'alice', password: 'wonderland' }), false);
 });
 
 test('TLS + basic auth: 200 with the right password on every endpoint, 401 otherwise, plain HTTP refused, min_version honoured', async () => {

@@ -31,6 +31,7 @@ export function parseBasicAuth(header: string | undefined): Credentials | null {
 
 export class BasicAuth {
   private readonly users: Map<string, string>;
+  /** The hash an unknown user is checked against ('' without users: nothing is checked, and a start pays no bcrypt). */
   private readonly dummy: string;
   private readonly hmacKey = crypto.randomBytes(32);
   /** HMAC -> true, insertion-ordered for eviction. */
@@ -39,8 +40,7 @@ export class BasicAuth {
   constructor(users: Record<string, string>) {
     this.users = new Map(Object.entries(users));
     const costs = [...this.users.values()].map((h) => Number(h.slice(4, 6)));
-    const cost = costs.length > 0 ? Math.max(...costs) : 4;
-    this.dummy = bcrypt.hashSync(crypto.randomBytes(16).toString('hex'), cost);
+    this.dummy = costs.length > 0 ? bcrypt.hashSync(crypto.randomBytes(16).toString('hex'), Math.max(...costs)) : '';
   }
 
   get enabled(): boolean {
@@ -49,7 +49,7 @@ export class BasicAuth {
 
   /** True when the credentials match a configured user. Never throws. */
   async check(c: Credentials | null): Promise<boolean> {
-    if (!c) return false;
+    if (!c || this.users.size === 0) return false;
     const hash = this.users.get(c.user);
     const key = crypto.createHmac('sha256', this.hmacKey).update(c.user).update('\0').update(c.password).update('\0').update(hash ?? '').digest('base64');
     if (hash !== undefined && this.good.has(key)) return true;
