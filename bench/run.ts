@@ -265,6 +265,8 @@ function targetLines(results: BenchResult[]): string {
 
 export function markdown(results: BenchResult[], notes: string[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  // Node's own variables reach every spawned process and change its start (NODE_EXTRA_CA_CERTS: about 55 ms here)
+  const nodeVars = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
   const rows = results
     .map(
       (r) =>
@@ -274,7 +276,7 @@ export function markdown(results: BenchResult[], notes: string[]): string {
   return `# Benchmarks
 
 Produced by \`npm run bench\` (\`BENCH_MB\` sets the history size, default 1024) on
-${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version}.
+${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${cpu}), Node ${process.version}, NODE_* variables: ${nodeVars.join(', ') || 'none'}.
 All figures come from one run of the script; the machine is shared and noisy, so read
 them as orders of magnitude and compare rows of the same run.
 
