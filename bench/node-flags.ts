@@ -4,4 +4,4 @@
  * all four equal): the benches run clawmeter's own processes the same way, so their
  * memory figures are what a user of those gets. The exporter baseline runs without.
  */
-export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
+export const SERVE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=1024'];
