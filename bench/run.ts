@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { generateStateDir, type GroundTruth } from '../src/demo/generate.js';
 import { scrapesDuringBackfill, type BackfillScrapes } from './backfill-scrape.js';
-import { SERVE_NODE_FLAGS } from './node-flags.js';
+import { SERVE_NODE_FLAGS, callerNodeEnv } from './node-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -265,8 +265,7 @@ function targetLines(results: BenchResult[]): string {
 
 export function markdown(results: BenchResult[], notes: string[]): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  // Node's own variables reach every spawned process and change its start (NODE_EXTRA_CA_CERTS: about 55 ms here)
-  const nodeVars = Object.keys(process.env).filter((k) => k.startsWith('NODE_'));
+  const nodeVars = Object.keys(callerNodeEnv());
   const rows = results
     .map(
       (r) =>

@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { generateStateDir } from '../src/demo/generate.js';
 import { Ledger } from '../src/ledger/ledger.js';
 import { readOwner } from '../src/ledger/owner.js';
+import { callerNodeEnv } from './node-flags.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
@@ -68,8 +69,8 @@ async function main(): Promise<void> {
     const dataDir = path.join(root, 'data');
     const now = Date.now();
     const truth = generateStateDir({ dir: stateDir, seed: 11, nowMs: now, days: DAYS, targetBytes: MB * 1024 * 1024, junk: false });
-    // Node's own variables of the caller (NODE_OPTIONS, NODE_EXTRA_CA_CERTS change its start-up for both), no config or state of theirs
-    const node = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NODE_')));
+    // Node's own variables of the caller (they change the start-up of both), no config or state of theirs
+    const node = callerNodeEnv();
     const env = { ...node, PATH: process.env.PATH ?? '', HOME: path.join(root, 'home'), TZ: process.env.TZ ?? 'Europe/Berlin' };
     timed([BIN, 'ingest', '--state-dir', stateDir, '--data-dir', dataDir, '--log-level', 'error'], env);
     // one provider-reported window, so the line is the usual one of a subscription
